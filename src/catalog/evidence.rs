@@ -1,0 +1,355 @@
+//! Evidence items: a post, stream or photo as it exists in the world.
+
+use std::collections::BTreeMap;
+
+use rusqlite::types::Value as V;
+use rusqlite::{params_from_iter, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use super::{now, Catalog, Table, Writer};
+use crate::error::{Error, Result};
+use crate::ids::EvidenceId;
+
+macro_rules! string_enum {
+    ($(#[$m:meta])* $name:ident, $what:literal { $($variant:ident => $s:literal $(| $alias:literal)*),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "kebab-case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $s),+ }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = $crate::error::Error;
+            fn from_str(s: &str) -> $crate::error::Result<Self> {
+                match s.trim().to_ascii_lowercase().as_str() {
+                    $($s $(| $alias)* => Ok($name::$variant),)+
+                    _ => Err($crate::error::Error::invalid($what, s, format!(
+                        "expected one of: {}",
+                        [$($s),+].join(", ")
+                    ))),
+                }
+            }
+        }
+    };
+}
+pub(crate) use string_enum;
+
+string_enum!(
+    /// What kind of thing the evidence is.
+    EvidenceKind, "evidence kind" {
+        Video => "video",
+        Image => "image" | "photo",
+        Audio => "audio",
+        Document => "document",
+        Web => "web" | "post",
+        Other => "other",
+    }
+);
+
+string_enum!(
+    /// Whether we hold bytes for the evidence.
+    EvidenceStatus, "evidence status" {
+        Referenced => "referenced",
+        Acquired => "acquired",
+        Unavailable => "unavailable",
+    }
+);
+
+string_enum!(
+    /// Where the evidence was published.
+    Platform, "platform" {
+        Tiktok => "tiktok",
+        Youtube => "youtube",
+        X => "x" | "twitter",
+        Facebook => "facebook",
+        Instagram => "instagram",
+        Telegram => "telegram",
+        Twitch => "twitch",
+        Reddit => "reddit",
+        Snapchat => "snapchat",
+        Parler => "parler",
+        Rumble => "rumble",
+        Whatsapp => "whatsapp",
+        Web => "web",
+        Other => "other",
+    }
+);
+
+string_enum!(
+    /// Where a provenance value came from.
+    Source, "field source" {
+        User => "user",
+        File => "file",
+        Import => "import",
+        Detected => "detected",
+    }
+);
+
+impl From<crate::media::MediaKind> for EvidenceKind {
+    fn from(k: crate::media::MediaKind) -> Self {
+        use crate::media::MediaKind as M;
+        match k {
+            M::Image => EvidenceKind::Image,
+            M::Video => EvidenceKind::Video,
+            M::Audio => EvidenceKind::Audio,
+            M::Document => EvidenceKind::Document,
+            M::Other => EvidenceKind::Other,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evidence {
+    pub id: EvidenceId,
+    pub kind: EvidenceKind,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub platform: Option<String>,
+    pub source_url: Option<String>,
+    pub platform_id: Option<String>,
+    pub author_handle: Option<String>,
+    pub posted_at: Option<String>,
+    pub status: EvidenceStatus,
+    /// Provenance field -> where its value came from.
+    pub sources: BTreeMap<String, Source>,
+    pub created_at: String,
+}
+
+/// The provenance a person (or an import) asserts about an evidence item.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub platform: Option<Platform>,
+    pub source_url: Option<String>,
+    pub platform_id: Option<String>,
+    pub author_handle: Option<String>,
+    /// Already normalised with [`crate::timefmt::normalize_timestamp`].
+    pub posted_at: Option<String>,
+}
+
+impl Provenance {
+    pub fn is_empty(&self) -> bool {
+        *self == Provenance::default()
+    }
+
+    fn fields(&self) -> Vec<(&'static str, Option<String>)> {
+        vec![
+            ("title", self.title.clone()),
+            ("description", self.description.clone()),
+            ("platform", self.platform.map(|p| p.to_string())),
+            ("source_url", self.source_url.clone()),
+            ("platform_id", self.platform_id.clone()),
+            ("author_handle", self.author_handle.clone()),
+            ("posted_at", self.posted_at.clone()),
+        ]
+    }
+}
+
+/// Editable provenance fields, as named on the command line.
+pub const EDITABLE_FIELDS: &[&str] =
+    &["kind", "title", "description", "platform", "source_url", "platform_id", "author_handle", "posted_at", "status"];
+
+const SELECT: &str = "SELECT id, kind, title, description, platform, source_url, platform_id, author_handle, posted_at, status, sources, created_at FROM evidence";
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Evidence> {
+    let kind: String = r.get(1)?;
+    let status: String = r.get(9)?;
+    let sources: String = r.get(10)?;
+    Ok(Evidence {
+        id: EvidenceId(r.get(0)?),
+        kind: kind.parse().unwrap_or(EvidenceKind::Other),
+        title: r.get(2)?,
+        description: r.get(3)?,
+        platform: r.get(4)?,
+        source_url: r.get(5)?,
+        platform_id: r.get(6)?,
+        author_handle: r.get(7)?,
+        posted_at: r.get(8)?,
+        status: status.parse().unwrap_or(EvidenceStatus::Referenced),
+        sources: serde_json::from_str(&sources).unwrap_or_default(),
+        created_at: r.get(11)?,
+    })
+}
+
+fn text(v: Option<String>) -> V {
+    v.map(V::Text).unwrap_or(V::Null)
+}
+
+fn sources_json(sources: &BTreeMap<String, Source>) -> String {
+    // BTreeMap serialises with sorted keys, so the stored text is canonical.
+    serde_json::to_string(sources).unwrap_or_else(|_| "{}".into())
+}
+
+/// Create an evidence item. `source` says where the provenance values came from.
+pub(crate) fn create(
+    w: &mut Writer<'_>,
+    kind: EvidenceKind,
+    status: EvidenceStatus,
+    prov: &Provenance,
+    source: Source,
+    overrides: &[(&str, Source)],
+    extra: serde_json::Value,
+) -> Result<EvidenceId> {
+    let mut sources = BTreeMap::new();
+    let mut cols: Vec<(&str, V)> = vec![("kind", V::Text(kind.to_string())), ("status", V::Text(status.to_string()))];
+    for (name, value) in prov.fields() {
+        if value.is_some() {
+            let src = overrides.iter().find(|(f, _)| *f == name).map_or(source, |(_, s)| *s);
+            sources.insert(name.to_string(), src);
+        }
+        cols.push((name, text(value)));
+    }
+    cols.push(("sources", V::Text(sources_json(&sources))));
+    cols.push(("created_at", V::Text(now())));
+    let id = w.insert_row(Table::Evidence, &cols, "registered", None, extra)?;
+    Ok(EvidenceId(id))
+}
+
+pub(crate) fn get_in(conn: &rusqlite::Connection, id: EvidenceId) -> Result<Evidence> {
+    conn.prepare_cached(&format!("{SELECT} WHERE id = ?1"))?
+        .query_row([id.0], from_row)
+        .optional()?
+        .ok_or_else(|| Error::not_found(format!("evidence {id}")))
+}
+
+/// Set provenance fields (`None` clears a field). Each change is logged with
+/// before/after; fields given their current value are not logged.
+pub(crate) fn edit(
+    w: &mut Writer<'_>,
+    id: EvidenceId,
+    changes: &[(&str, Option<String>)],
+    source: Source,
+    reason: Option<&str>,
+) -> Result<Vec<String>> {
+    let current = get_in(&w.tx, id)?;
+    let mut sources = current.sources.clone();
+    let mut cols: Vec<(&str, V)> = Vec::new();
+    for (field, value) in changes {
+        let field = EDITABLE_FIELDS.iter().find(|f| **f == *field).ok_or_else(|| {
+            Error::invalid("evidence field", *field, format!("editable fields: {}", EDITABLE_FIELDS.join(", ")))
+        })?;
+        let value = match (*field, value) {
+            ("kind", Some(v)) => Some(v.parse::<EvidenceKind>()?.to_string()),
+            ("kind", None) => return Err(Error::invalid("evidence field", "kind", "kind cannot be cleared")),
+            ("status", Some(v)) => Some(v.parse::<EvidenceStatus>()?.to_string()),
+            ("status", None) => return Err(Error::invalid("evidence field", "status", "status cannot be cleared")),
+            ("platform", Some(v)) => Some(v.parse::<Platform>()?.to_string()),
+            ("posted_at", Some(v)) => Some(crate::timefmt::normalize_timestamp("posted-at", v)?),
+            (_, v) => v.clone(),
+        };
+        if !matches!(*field, "kind" | "status") {
+            match &value {
+                Some(_) => sources.insert(field.to_string(), source),
+                None => sources.remove(*field),
+            };
+        }
+        cols.push((field, text(value)));
+    }
+    if cols.is_empty() {
+        return Err(Error::invalid("evidence edit", id.to_string(), "give at least one field to change"));
+    }
+    cols.push(("sources", V::Text(sources_json(&sources))));
+    let mut changed = w.update_row(Table::Evidence, id.0, &cols, "edited", reason, serde_json::Value::Null)?;
+    changed.retain(|f| f != "sources");
+    Ok(changed)
+}
+
+/// Mark referenced evidence as acquired (a file now backs it).
+pub(crate) fn mark_acquired(w: &mut Writer<'_>, id: EvidenceId, file_sha256: &str) -> Result<()> {
+    let current = get_in(&w.tx, id)?;
+    if current.status != EvidenceStatus::Acquired {
+        w.update_row(
+            Table::Evidence,
+            id.0,
+            &[("status", V::Text(EvidenceStatus::Acquired.to_string()))],
+            "acquired",
+            None,
+            serde_json::json!({ "file_sha256": file_sha256 }),
+        )?;
+    }
+    Ok(())
+}
+
+/// Filters for `evcat list evidence`.
+#[derive(Debug, Clone, Default)]
+pub struct EvidenceFilter {
+    pub kind: Option<EvidenceKind>,
+    pub platform: Option<Platform>,
+    pub status: Option<EvidenceStatus>,
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
+}
+
+impl Catalog {
+    pub fn evidence(&self, id: EvidenceId) -> Result<Evidence> {
+        get_in(self.conn(), id)
+    }
+
+    pub fn list_evidence(&self, f: &EvidenceFilter) -> Result<Vec<Evidence>> {
+        let mut sql = format!("{SELECT} WHERE 1=1");
+        let mut args: Vec<String> = Vec::new();
+        if let Some(k) = f.kind {
+            args.push(k.to_string());
+            sql.push_str(&format!(" AND kind = ?{}", args.len()));
+        }
+        if let Some(p) = f.platform {
+            args.push(p.to_string());
+            sql.push_str(&format!(" AND platform = ?{}", args.len()));
+        }
+        if let Some(s) = f.status {
+            args.push(s.to_string());
+            sql.push_str(&format!(" AND status = ?{}", args.len()));
+        }
+        sql.push_str(&format!(
+            " ORDER BY id LIMIT {} OFFSET {}",
+            f.limit.map(|l| l.min(i64::MAX as u64) as i64).unwrap_or(-1),
+            f.offset.unwrap_or(0).min(i64::MAX as u64)
+        ));
+        let mut stmt = self.conn().prepare(&sql)?;
+        let rows = stmt.query_map(params_from_iter(args.iter()), from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Record evidence that is known (a post, a URL) but not yet held.
+    pub fn add_referenced_evidence(
+        &mut self,
+        kind: EvidenceKind,
+        prov: &Provenance,
+        note: Option<&str>,
+    ) -> Result<EvidenceId> {
+        self.write(|w| {
+            create(
+                w,
+                kind,
+                EvidenceStatus::Referenced,
+                prov,
+                Source::User,
+                &[],
+                note.map(|n| serde_json::json!({ "note": n })).unwrap_or(serde_json::Value::Null),
+            )
+        })
+    }
+
+    /// Change provenance fields of an evidence item; returns the changed fields.
+    pub fn edit_evidence(
+        &mut self,
+        id: EvidenceId,
+        changes: &[(&str, Option<String>)],
+        reason: Option<&str>,
+    ) -> Result<Vec<String>> {
+        self.write(|w| edit(w, id, changes, Source::User, reason))
+    }
+}

@@ -1,0 +1,475 @@
+//! The SQLite catalog: opening, migrating, discovery, and the one mutation path.
+//!
+//! Invariant: every change to a catalog row happens inside [`Catalog::write`],
+//! whose [`Writer`] is the only holder of the write transaction and appends a
+//! sealed custody event for each row it creates, changes or removes, in the same
+//! transaction. Event details carry a full row snapshot for creations
+//! (`{"row": {...}}`), field-level before/after for changes
+//! (`{"changes": {"field": {"before": .., "after": ..}}}`) and `{"removed": true}`
+//! for removals, so the current state of every row can be replayed from the log
+//! (see `audit`).
+
+pub mod actors;
+pub mod articles;
+pub mod claims;
+pub mod evidence;
+pub mod files;
+pub mod links;
+pub mod log;
+pub mod search;
+pub mod snapshot;
+pub mod trace;
+
+use std::cell::OnceCell;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use serde_json::{json, Value};
+
+use crate::custody::{self, Event, Keypair};
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+pub use snapshot::{row_snapshot, Table};
+
+/// Migrations, applied in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../../schema/0001_init.sql")),
+    ("0002_articles", include_str!("../../schema/0002_articles.sql")),
+];
+
+pub const DB_FILE: &str = "catalog.sqlite";
+pub const OBJECTS_DIR: &str = "objects";
+pub const KEYS_DIR: &str = "keys";
+
+/// How long a writer waits for another process's write lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Who is acting, resolved from `--actor`, `EVCAT_ACTOR` or the catalog default.
+#[derive(Debug, Clone, Default)]
+pub struct ActorOptions {
+    pub name: Option<String>,
+    /// Private key file; defaults to `keys/<name>.key` in the catalog.
+    pub key_file: Option<PathBuf>,
+    /// Free-text location recorded in each event's `location` field.
+    pub location: Option<String>,
+}
+
+/// The identity that signs events written through this handle.
+pub struct Signer {
+    pub actor: String,
+    pub key: Keypair,
+    pub host: String,
+    pub location: Option<String>,
+}
+
+pub struct Catalog {
+    root: PathBuf,
+    conn: Connection,
+    store: Store,
+    actor_opts: ActorOptions,
+    signer: OnceCell<Signer>,
+}
+
+/// A subject of a custody event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Catalog,
+    Actor(i64),
+    Evidence(i64),
+    File(i64),
+    Article(i64),
+    Claim(i64),
+    Link(i64),
+}
+
+impl Subject {
+    pub fn parts(self) -> (&'static str, Option<i64>) {
+        match self {
+            Subject::Catalog => ("catalog", None),
+            Subject::Actor(i) => ("actor", Some(i)),
+            Subject::Evidence(i) => ("evidence", Some(i)),
+            Subject::File(i) => ("file", Some(i)),
+            Subject::Article(i) => ("article", Some(i)),
+            Subject::Claim(i) => ("claim", Some(i)),
+            Subject::Link(i) => ("link", Some(i)),
+        }
+    }
+
+    pub fn table(self) -> Option<Table> {
+        match self {
+            Subject::Catalog => None,
+            Subject::Actor(_) => Some(Table::Actor),
+            Subject::Evidence(_) => Some(Table::Evidence),
+            Subject::File(_) => Some(Table::File),
+            Subject::Article(_) => Some(Table::Article),
+            Subject::Claim(_) => Some(Table::Claim),
+            Subject::Link(_) => Some(Table::Link),
+        }
+    }
+}
+
+/// Current time as the RFC 3339 UTC text stored everywhere (microsecond precision).
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+fn host_name() -> String {
+    gethostname::gethostname().to_string_lossy().into_owned()
+}
+
+impl Catalog {
+    /// Create a new catalog in `dir` (created if missing) with `actor` as its
+    /// default, signing identity.
+    pub fn init(dir: &Path, actor: &str, role: Option<&str>) -> Result<Catalog> {
+        validate_actor_name(actor)?;
+        if dir.join(DB_FILE).exists() {
+            return Err(Error::CatalogExists { path: dir.to_path_buf() });
+        }
+        fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
+        let keys = dir.join(KEYS_DIR);
+        fs::create_dir_all(&keys).map_err(|e| Error::io("create directory", &keys, e))?;
+        restrict_dir(&keys)?;
+        let mut cat = Catalog::open_at(dir, ActorOptions { name: Some(actor.to_string()), ..Default::default() })?;
+        let key_path = keys.join(format!("{actor}.key"));
+        let key = Keypair::generate()?;
+        key.save(&key_path)?;
+        let mut id_bytes = [0u8; 16];
+        getrandom::getrandom(&mut id_bytes)
+            .map_err(|e| Error::Corrupt(format!("no randomness for the catalog id: {e}")))?;
+        let catalog_id = hex::encode(id_bytes);
+        cat.bootstrap(actor, role, key, &catalog_id)?;
+        Ok(cat)
+    }
+
+    /// Open an existing catalog directory.
+    pub fn open(dir: &Path, actor: ActorOptions) -> Result<Catalog> {
+        if !dir.join(DB_FILE).is_file() {
+            return Err(Error::NoCatalog { searched: dir.to_path_buf() });
+        }
+        Catalog::open_at(dir, actor)
+    }
+
+    /// Find the catalog like git finds a repository: `explicit`, then
+    /// `EVCAT_CATALOG`, then the nearest `catalog.sqlite` or `.evcat/` in the
+    /// current directory or its parents.
+    pub fn discover(explicit: Option<&Path>) -> Result<PathBuf> {
+        if let Some(p) = explicit {
+            return resolve_dir(p).ok_or_else(|| Error::NoCatalog { searched: p.to_path_buf() });
+        }
+        if let Some(p) = std::env::var_os("EVCAT_CATALOG").filter(|v| !v.is_empty()) {
+            let p = PathBuf::from(p);
+            return resolve_dir(&p).ok_or(Error::NoCatalog { searched: p });
+        }
+        let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
+        for dir in cwd.ancestors() {
+            if let Some(found) = resolve_dir(dir) {
+                return Ok(found);
+            }
+        }
+        Err(Error::NoCatalog { searched: cwd })
+    }
+
+    fn open_at(dir: &Path, actor_opts: ActorOptions) -> Result<Catalog> {
+        let db = dir.join(DB_FILE);
+        let conn = Connection::open_with_flags(
+            &db,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| match e {
+            rusqlite::Error::SqliteFailure(_, _) => Error::Corrupt(format!("cannot open {}: {e}", db.display())),
+            other => Error::Db(other),
+        })?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // WAL lets readers (audit, list) run while another process writes.
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(Error::from_db)?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let store = Store::open(dir.join(OBJECTS_DIR))?;
+        let mut cat = Catalog { root: dir.to_path_buf(), conn, store, actor_opts, signer: OnceCell::new() };
+        cat.migrate()?;
+        cat.recover_store()?;
+        Ok(cat)
+    }
+
+    /// Complete or roll back object writes interrupted by a crash (see `store`).
+    fn recover_store(&self) -> Result<()> {
+        let conn = &self.conn;
+        self.store.recover(|sha| {
+            let hex = sha.to_hex();
+            let n: i64 = conn.query_row(
+                "SELECT (SELECT count(*) FROM file WHERE sha256 = ?1 AND storage = 'object')
+                      + (SELECT count(*) FROM article WHERE source_sha256 = ?1)",
+                [&hex],
+                |r| r.get(0),
+            )?;
+            Ok(n > 0)
+        })?;
+        Ok(())
+    }
+
+    /// Apply pending migrations, each in its own IMMEDIATE transaction so two
+    /// processes opening a fresh catalog cannot both apply one.
+    fn migrate(&mut self) -> Result<()> {
+        let supported = MIGRATIONS.len() as i64;
+        loop {
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(Error::from_db)?;
+            let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            if version > supported {
+                return Err(Error::SchemaTooNew { found: version, supported });
+            }
+            if version == supported {
+                return Ok(());
+            }
+            let (name, sql) = MIGRATIONS[version as usize];
+            tx.execute_batch(sql).map_err(|e| Error::Corrupt(format!("migration {name} failed: {e}")))?;
+            tx.pragma_update(None, "user_version", version + 1)?;
+            tx.commit().map_err(Error::from_db)?;
+        }
+    }
+
+    fn bootstrap(&mut self, actor: &str, role: Option<&str>, key: Keypair, catalog_id: &str) -> Result<()> {
+        let signer =
+            Signer { actor: actor.to_string(), key, host: host_name(), location: self.actor_opts.location.clone() };
+        let _ = self.signer.set(signer);
+        let public = self.signer()?.key.public_hex();
+        let key_id = self.signer()?.key.key_id();
+        self.write(|w| {
+            w.tx.execute(
+                "INSERT INTO meta(key, value) VALUES ('catalog_id', ?1), ('default_actor', ?2), ('created_at', ?3)",
+                rusqlite::params![catalog_id, actor, now()],
+            )?;
+            w.append(
+                Subject::Catalog,
+                "created",
+                None,
+                json!({"catalog_id": catalog_id, "evcat_version": env!("CARGO_PKG_VERSION")}),
+            )?;
+            actors::insert(w, actor, role, &public, &key_id)?;
+            Ok(())
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Read-only access to the connection for query modules.
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    /// The identity that signs this handle's writes, loaded on first use.
+    pub fn signer(&self) -> Result<&Signer> {
+        if let Some(s) = self.signer.get() {
+            return Ok(s);
+        }
+        let name = match &self.actor_opts.name {
+            Some(n) => n.clone(),
+            None => self.meta("default_actor")?.ok_or_else(|| Error::Corrupt("catalog has no default actor".into()))?,
+        };
+        let actor = actors::by_name(self, &name)?
+            .ok_or_else(|| Error::not_found(format!("actor {name:?} (create it with `evcat actor add {name}`)")))?;
+        let key_path =
+            self.actor_opts.key_file.clone().unwrap_or_else(|| self.root.join(KEYS_DIR).join(format!("{name}.key")));
+        let key = Keypair::load(&key_path)?;
+        if key.public_hex() != actor.public_key {
+            return Err(Error::Conflict(format!(
+                "key file {} does not belong to actor {name:?} (its public key differs from the one recorded in the catalog)",
+                key_path.display()
+            )));
+        }
+        let _ =
+            self.signer.set(Signer { actor: name, key, host: host_name(), location: self.actor_opts.location.clone() });
+        self.signer.get().ok_or_else(|| Error::Corrupt("signer vanished".into()))
+    }
+
+    /// Run `f` in one IMMEDIATE transaction; every row change inside appends a
+    /// custody event. Nothing is committed if `f` fails.
+    pub fn write<T>(&mut self, f: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
+        self.signer()?;
+        let signer = self.signer.get().ok_or_else(|| Error::Corrupt("signer vanished".into()))?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(Error::from_db)?;
+        let head = log::head_in(&tx)?;
+        let mut w = Writer { tx, signer, head, appended: Vec::new() };
+        let out = f(&mut w)?;
+        w.tx.commit().map_err(Error::from_db)?;
+        Ok(out)
+    }
+}
+
+/// The write transaction plus the custody log head. Only catalog modules see
+/// its transaction; everything else goes through their functions.
+pub struct Writer<'a> {
+    pub(crate) tx: rusqlite::Transaction<'a>,
+    signer: &'a Signer,
+    head: (u64, [u8; 32]),
+    appended: Vec<u64>,
+}
+
+impl Writer<'_> {
+    /// Append one sealed custody event and return its sequence number.
+    pub fn append(&mut self, subject: Subject, action: &str, reason: Option<&str>, details: Value) -> Result<u64> {
+        let (subject_type, subject_id) = subject.parts();
+        let event = Event {
+            seq: self.head.0 + 1,
+            subject_type: subject_type.to_string(),
+            subject_id,
+            action: action.to_string(),
+            actor: self.signer.actor.clone(),
+            at: now(),
+            host: self.signer.host.clone(),
+            location: self.signer.location.clone(),
+            reason: reason.map(str::to_string),
+            details,
+            prev_hash: self.head.1,
+        };
+        let sealed = custody::seal(event, &self.signer.key)?;
+        log::insert(&self.tx, &sealed)?;
+        self.head = (sealed.event.seq, sealed.hash);
+        self.appended.push(sealed.event.seq);
+        Ok(sealed.event.seq)
+    }
+
+    /// Name of the acting actor.
+    pub fn actor(&self) -> &str {
+        &self.signer.actor
+    }
+
+    /// Sequence numbers appended so far in this transaction.
+    pub fn appended(&self) -> &[u64] {
+        &self.appended
+    }
+
+    /// Insert a row from `(column, value)` pairs, then log its full snapshot.
+    pub(crate) fn insert_row(
+        &mut self,
+        table: Table,
+        cols: &[(&str, rusqlite::types::Value)],
+        action: &str,
+        reason: Option<&str>,
+        extra: Value,
+    ) -> Result<i64> {
+        let names: Vec<&str> = cols.iter().map(|(c, _)| *c).collect();
+        table.check_columns(&names)?;
+        let placeholders: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+        let sql = format!("INSERT INTO {}({}) VALUES ({})", table.name(), names.join(", "), placeholders.join(", "));
+        let values: Vec<&dyn rusqlite::ToSql> = cols.iter().map(|(_, v)| v as &dyn rusqlite::ToSql).collect();
+        self.tx.prepare_cached(&sql)?.execute(&values[..])?;
+        let id = self.tx.last_insert_rowid();
+        let row = row_snapshot(&self.tx, table, id)?
+            .ok_or_else(|| Error::Corrupt(format!("{} row {id} vanished after insert", table.name())))?;
+        let mut details = json!({ "row": row });
+        merge_extra(&mut details, extra);
+        self.append(table.subject(id), action, reason, details)?;
+        Ok(id)
+    }
+
+    /// Change columns of one row, logging before/after of the fields that
+    /// actually change. Returns the changed field names (empty: nothing logged).
+    pub(crate) fn update_row(
+        &mut self,
+        table: Table,
+        id: i64,
+        changes: &[(&str, rusqlite::types::Value)],
+        action: &str,
+        reason: Option<&str>,
+        extra: Value,
+    ) -> Result<Vec<String>> {
+        let names: Vec<&str> = changes.iter().map(|(c, _)| *c).collect();
+        table.check_columns(&names)?;
+        let before = row_snapshot(&self.tx, table, id)?.ok_or_else(|| Error::not_found(table.display_id(id)))?;
+        let mut set = Vec::new();
+        let mut values: Vec<&dyn rusqlite::ToSql> = Vec::new();
+        for (col, v) in changes {
+            values.push(v as &dyn rusqlite::ToSql);
+            set.push(format!("{col} = ?{}", values.len()));
+        }
+        values.push(&id as &dyn rusqlite::ToSql);
+        let sql = format!("UPDATE {} SET {} WHERE id = ?{}", table.name(), set.join(", "), values.len());
+        self.tx.prepare_cached(&sql)?.execute(&values[..])?;
+        let after = row_snapshot(&self.tx, table, id)?
+            .ok_or_else(|| Error::Corrupt(format!("{} vanished during update", table.display_id(id))))?;
+        let mut diff = serde_json::Map::new();
+        for col in names {
+            let b = before.get(col).cloned().unwrap_or(Value::Null);
+            let a = after.get(col).cloned().unwrap_or(Value::Null);
+            if a != b {
+                diff.insert(col.to_string(), json!({"before": b, "after": a}));
+            }
+        }
+        let changed: Vec<String> = diff.keys().cloned().collect();
+        if !changed.is_empty() {
+            let mut details = json!({ "changes": Value::Object(diff) });
+            merge_extra(&mut details, extra);
+            self.append(table.subject(id), action, reason, details)?;
+        }
+        Ok(changed)
+    }
+
+    /// Delete one row, logging its last snapshot.
+    pub(crate) fn delete_row(&mut self, table: Table, id: i64, action: &str, reason: Option<&str>) -> Result<()> {
+        let before = row_snapshot(&self.tx, table, id)?.ok_or_else(|| Error::not_found(table.display_id(id)))?;
+        self.tx.prepare_cached(&format!("DELETE FROM {} WHERE id = ?1", table.name()))?.execute([id])?;
+        self.append(table.subject(id), action, reason, json!({"removed": true, "before": before}))?;
+        Ok(())
+    }
+}
+
+fn merge_extra(details: &mut Value, extra: Value) {
+    if let (Value::Object(d), Value::Object(e)) = (details, extra) {
+        for (k, v) in e {
+            d.insert(k, v);
+        }
+    }
+}
+
+fn resolve_dir(p: &Path) -> Option<PathBuf> {
+    if p.join(DB_FILE).is_file() {
+        return Some(p.to_path_buf());
+    }
+    let hidden = p.join(".evcat");
+    if hidden.join(DB_FILE).is_file() {
+        return Some(hidden);
+    }
+    if p.file_name().is_some_and(|n| n == DB_FILE) && p.is_file() {
+        return p.parent().map(Path::to_path_buf);
+    }
+    None
+}
+
+pub(crate) fn validate_actor_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'))
+        && !name.starts_with('.');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "actor name",
+            name,
+            "use 1-64 ASCII letters, digits, '-', '_', '.', '@' (not starting with '.')",
+        ))
+    }
+}
+
+fn restrict_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+            .map_err(|e| Error::io("restrict permissions of", dir, e))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,411 @@
+//! `evcat evidence`, `list`, `show`, `search`.
+
+use clap::{Args, Subcommand, ValueEnum};
+use serde_json::json;
+
+use evcat::catalog::evidence::{Evidence, EvidenceFilter, EvidenceKind, EvidenceStatus, Platform, Provenance};
+use evcat::catalog::files::{FileFilter, FileRecord};
+use evcat::catalog::log::{self, LogEntry};
+use evcat::ids::{EvidenceId, Ref};
+use evcat::timefmt::{format_clock_ms, normalize_timestamp};
+use evcat::{Catalog, Result};
+
+use super::output::{fields, human_bytes};
+use super::Ctx;
+
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCmd {
+    /// Record evidence that is referenced (a post, a URL) but not acquired yet.
+    Add(EvidenceAddArgs),
+    /// Change provenance fields; old and new values are logged.
+    Edit(EvidenceEditArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvidenceAddArgs {
+    /// video, image, audio, document, web or other.
+    #[arg(long)]
+    pub kind: EvidenceKind,
+    #[arg(long)]
+    pub title: Option<String>,
+    #[arg(long)]
+    pub description: Option<String>,
+    #[arg(long)]
+    pub platform: Option<Platform>,
+    #[arg(long)]
+    pub url: Option<String>,
+    #[arg(long)]
+    pub platform_id: Option<String>,
+    #[arg(long)]
+    pub author: Option<String>,
+    /// RFC 3339, 'YYYY-MM-DD HH:MM' (UTC) or YYYY-MM-DD.
+    #[arg(long)]
+    pub posted_at: Option<String>,
+    /// Why it is recorded (kept in the custody event).
+    #[arg(long)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EvidenceEditArgs {
+    /// The evidence item (E12).
+    pub id: EvidenceId,
+    #[arg(long)]
+    pub kind: Option<EvidenceKind>,
+    #[arg(long)]
+    pub title: Option<String>,
+    #[arg(long)]
+    pub description: Option<String>,
+    #[arg(long)]
+    pub platform: Option<Platform>,
+    #[arg(long)]
+    pub url: Option<String>,
+    #[arg(long)]
+    pub platform_id: Option<String>,
+    #[arg(long)]
+    pub author: Option<String>,
+    #[arg(long)]
+    pub posted_at: Option<String>,
+    /// referenced, acquired or unavailable (e.g. the post was deleted).
+    #[arg(long)]
+    pub status: Option<EvidenceStatus>,
+    /// Clear a field (repeatable): title, description, platform, url, platform-id, author, posted-at.
+    #[arg(long, value_name = "FIELD")]
+    pub clear: Vec<String>,
+    /// Why the change is made (kept in the custody event).
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ListWhat {
+    Evidence,
+    Files,
+    Articles,
+    Claims,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// What to list.
+    pub what: ListWhat,
+    /// Evidence: only this kind.
+    #[arg(long)]
+    pub kind: Option<EvidenceKind>,
+    /// Evidence: only this platform.
+    #[arg(long)]
+    pub platform: Option<Platform>,
+    /// Evidence: only this status (referenced = the acquisition to-do list).
+    #[arg(long)]
+    pub status: Option<EvidenceStatus>,
+    /// Files: only those of this evidence item.
+    #[arg(long)]
+    pub evidence: Option<EvidenceId>,
+    /// Files: media type prefix, e.g. video/ or image/jpeg.
+    #[arg(long)]
+    pub media_type: Option<String>,
+    #[arg(long)]
+    pub limit: Option<u64>,
+    #[arg(long)]
+    pub offset: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// E12, F40, A3, C7, L5 or a SHA-256 prefix (at least 4 hex digits).
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Words to find (all must match; prefixes match).
+    #[arg(required = true)]
+    pub text: Vec<String>,
+    #[arg(long, default_value_t = 50)]
+    pub limit: u64,
+}
+
+pub fn evidence(ctx: &Ctx, cmd: EvidenceCmd) -> Result<u8> {
+    let mut cat = ctx.open()?;
+    match cmd {
+        EvidenceCmd::Add(a) => {
+            let prov = Provenance {
+                title: a.title,
+                description: a.description,
+                platform: a.platform,
+                source_url: a.url,
+                platform_id: a.platform_id,
+                author_handle: a.author,
+                posted_at: a.posted_at.map(|t| normalize_timestamp("posted-at", &t)).transpose()?,
+            };
+            let id = cat.add_referenced_evidence(a.kind, &prov, a.note.as_deref())?;
+            let ev = cat.evidence(id)?;
+            ctx.out.emit(&ev, || {
+                format!(
+                    "recorded {id} ({} {}, referenced)\n",
+                    ev.kind,
+                    ev.platform.as_deref().unwrap_or("unknown platform")
+                )
+            })?;
+        }
+        EvidenceCmd::Edit(a) => {
+            let mut changes: Vec<(&str, Option<String>)> = Vec::new();
+            let set = [
+                ("kind", a.kind.map(|k| k.to_string())),
+                ("title", a.title),
+                ("description", a.description),
+                ("platform", a.platform.map(|p| p.to_string())),
+                ("source_url", a.url),
+                ("platform_id", a.platform_id),
+                ("author_handle", a.author),
+                ("posted_at", a.posted_at),
+                ("status", a.status.map(|s| s.to_string())),
+            ];
+            for (f, v) in set {
+                if let Some(v) = v {
+                    changes.push((f, Some(v)));
+                }
+            }
+            for c in &a.clear {
+                let field = match c.replace('-', "_").as_str() {
+                    "url" => "source_url",
+                    "author" => "author_handle",
+                    "title" => "title",
+                    "description" => "description",
+                    "platform" => "platform",
+                    "platform_id" => "platform_id",
+                    "posted_at" => "posted_at",
+                    _ => {
+                        return Err(evcat::Error::invalid(
+                            "--clear field",
+                            c.as_str(),
+                            "clearable: title, description, platform, url, platform-id, author, posted-at",
+                        ))
+                    }
+                };
+                changes.push((field, None));
+            }
+            let changed = cat.edit_evidence(a.id, &changes, a.reason.as_deref())?;
+            let ev = cat.evidence(a.id)?;
+            let doc = json!({ "evidence": ev, "changed": changed });
+            ctx.out.emit(&doc, || {
+                if changed.is_empty() {
+                    format!("{}: nothing changed (values already as given)\n", a.id)
+                } else {
+                    format!("{}: changed {}\n", a.id, changed.join(", "))
+                }
+            })?;
+        }
+    }
+    Ok(0)
+}
+
+fn evidence_line(e: &Evidence) -> String {
+    format!(
+        "{:<6} {:<8} {:<10} {:<10} {}{}\n",
+        e.id.to_string(),
+        e.kind.as_str(),
+        e.status.as_str(),
+        e.platform.as_deref().unwrap_or("-"),
+        e.title.as_deref().unwrap_or("(untitled)"),
+        e.source_url.as_deref().map(|u| format!("  <{u}>")).unwrap_or_default()
+    )
+}
+
+fn file_line(f: &FileRecord) -> String {
+    format!(
+        "{:<6} {:<6} {}  {:<16} {:>9}  {}\n",
+        f.id.to_string(),
+        f.evidence_id.to_string(),
+        &f.sha256[..16],
+        f.media_type,
+        human_bytes(f.size),
+        f.original_name.as_deref().unwrap_or("")
+    )
+}
+
+pub fn list(ctx: &Ctx, a: ListArgs) -> Result<u8> {
+    let cat = ctx.open()?;
+    match a.what {
+        ListWhat::Evidence => {
+            let rows = cat.list_evidence(&EvidenceFilter {
+                kind: a.kind,
+                platform: a.platform,
+                status: a.status,
+                limit: a.limit,
+                offset: a.offset,
+            })?;
+            ctx.out.emit(&rows, || rows.iter().map(evidence_line).collect())?;
+        }
+        ListWhat::Files => {
+            let rows = cat.list_files(&FileFilter {
+                evidence: a.evidence,
+                media_type: a.media_type,
+                limit: a.limit,
+                offset: a.offset,
+            })?;
+            ctx.out.emit(&rows, || rows.iter().map(file_line).collect())?;
+        }
+        ListWhat::Articles => {
+            let rows = cat.list_articles(a.limit, a.offset)?;
+            ctx.out.emit(&rows, || {
+                rows.iter()
+                    .map(|r| {
+                        format!(
+                            "{:<5} {:<10} {}\n",
+                            r.id.to_string(),
+                            r.published_at.as_deref().unwrap_or("-"),
+                            r.title.as_deref().unwrap_or("(untitled)")
+                        )
+                    })
+                    .collect()
+            })?;
+        }
+        ListWhat::Claims => {
+            return super::articles_cli::claims(
+                ctx,
+                super::articles_cli::ClaimsArgs { unsupported: false, article: None, status: None, limit: a.limit },
+            );
+        }
+    }
+    Ok(0)
+}
+
+pub fn timeline_text(events: &[LogEntry]) -> String {
+    let mut s = String::new();
+    for e in events {
+        s.push_str(&format!(
+            "  #{:<6} {}  {:<12} by {}{}\n",
+            e.seq,
+            e.at,
+            e.action,
+            e.actor,
+            e.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
+        ));
+        if let Some(changes) = e.details.get("changes").and_then(|c| c.as_object()) {
+            for (field, ba) in changes {
+                if field == "sources" {
+                    continue;
+                }
+                s.push_str(&format!("           {field}: {} -> {}\n", ba["before"], ba["after"]));
+            }
+        }
+    }
+    s
+}
+
+fn file_fields(f: &FileRecord) -> String {
+    let src = |k: &str| f.sources.get(k).map(|s| format!(" [{s}]")).unwrap_or_default();
+    let gps = match (f.gps_lat, f.gps_lon) {
+        (Some(a), Some(b)) => Some(format!("{a:.6}, {b:.6}{}", src("gps_lat"))),
+        _ => None,
+    };
+    fields(&[
+        ("sha256", Some(f.sha256.clone())),
+        ("size", Some(format!("{} ({} bytes)", human_bytes(f.size), f.size))),
+        ("media type", Some(f.media_type.clone())),
+        ("storage", Some(f.storage.as_str().to_string())),
+        ("name", f.original_name.clone()),
+        ("path", f.original_path.clone()),
+        ("dimensions", f.width.zip(f.height).map(|(w, h)| format!("{w}x{h}{}", src("width")))),
+        ("duration", f.duration_ms.map(|d| format!("{}{}", format_clock_ms(d), src("duration_ms")))),
+        ("video codec", f.video_codec.as_ref().map(|c| format!("{c}{}", src("video_codec")))),
+        ("audio codec", f.audio_codec.as_ref().map(|c| format!("{c}{}", src("audio_codec")))),
+        ("captured at", f.captured_at.as_ref().map(|c| format!("{c}{}", src("captured_at")))),
+        (
+            "device",
+            match (&f.make, &f.model) {
+                (None, None) => None,
+                (m, d) => Some(
+                    format!("{} {}{}", m.as_deref().unwrap_or(""), d.as_deref().unwrap_or(""), src("model"))
+                        .trim()
+                        .to_string(),
+                ),
+            },
+        ),
+        ("gps", gps),
+        ("orientation", f.orientation.map(|o| o.to_string())),
+        ("software", f.software.clone()),
+        ("acquired at", Some(f.acquired_at.clone())),
+        ("acquired by", f.acquired_by.as_ref().map(|c| format!("{c}{}", src("acquired_by")))),
+        ("method", f.method.clone()),
+        ("tool", f.tool.clone()),
+        ("note", f.note.clone()),
+        ("derived from", f.derived_from.map(|d| d.to_string())),
+    ])
+}
+
+fn evidence_fields(e: &Evidence) -> String {
+    let src = |k: &str| e.sources.get(k).map(|s| format!(" [{s}]")).unwrap_or_default();
+    fields(&[
+        ("kind", Some(e.kind.to_string())),
+        ("status", Some(e.status.to_string())),
+        ("title", e.title.as_ref().map(|v| format!("{v}{}", src("title")))),
+        ("description", e.description.as_ref().map(|v| format!("{v}{}", src("description")))),
+        ("platform", e.platform.as_ref().map(|v| format!("{v}{}", src("platform")))),
+        ("url", e.source_url.as_ref().map(|v| format!("{v}{}", src("source_url")))),
+        ("platform id", e.platform_id.clone()),
+        ("author", e.author_handle.as_ref().map(|v| format!("{v}{}", src("author_handle")))),
+        ("posted at", e.posted_at.as_ref().map(|v| format!("{v}{}", src("posted_at")))),
+        ("recorded", Some(e.created_at.clone())),
+    ])
+}
+
+fn show_evidence(ctx: &Ctx, cat: &Catalog, id: EvidenceId) -> Result<()> {
+    let ev = cat.evidence(id)?;
+    let files = cat.files_of(id)?;
+    let custody = log::for_subject(cat, "evidence", id.0)?;
+    let doc = json!({ "evidence": ev, "files": files, "custody": custody });
+    ctx.out.emit(&doc, || {
+        let mut s = format!("Evidence {id}\n{}", evidence_fields(&ev));
+        s.push_str(&format!("Files ({})\n", files.len()));
+        for f in &files {
+            s.push_str(&format!("  {}", file_line(f)));
+        }
+        s.push_str("Custody\n");
+        s.push_str(&timeline_text(&custody));
+        s
+    })
+}
+
+fn show_file(ctx: &Ctx, cat: &Catalog, f: FileRecord) -> Result<()> {
+    let ev = cat.evidence(f.evidence_id)?;
+    let custody = log::for_subject(cat, "file", f.id.0)?;
+    let doc = json!({ "file": f, "evidence": ev, "custody": custody });
+    ctx.out.emit(&doc, || {
+        let mut s = format!("File {} (evidence {}: {})\n", f.id, ev.id, ev.title.as_deref().unwrap_or("untitled"));
+        s.push_str(&file_fields(&f));
+        s.push_str("Custody\n");
+        s.push_str(&timeline_text(&custody));
+        s
+    })
+}
+
+pub fn show(ctx: &Ctx, a: ShowArgs) -> Result<u8> {
+    let cat = ctx.open()?;
+    match a.id.parse::<Ref>()? {
+        Ref::Evidence(id) => show_evidence(ctx, &cat, id)?,
+        Ref::File(id) => {
+            let f = cat.file(id)?;
+            show_file(ctx, &cat, f)?
+        }
+        Ref::Sha256Prefix(p) => {
+            let f = cat.file_by_prefix(&p)?;
+            show_file(ctx, &cat, f)?
+        }
+        other => super::articles_cli::show(ctx, &cat, other)?,
+    }
+    Ok(0)
+}
+
+pub fn search(ctx: &Ctx, a: SearchArgs) -> Result<u8> {
+    let cat = ctx.open()?;
+    let hits = cat.search(&a.text.join(" "), a.limit)?;
+    ctx.out.emit(&hits, || {
+        if hits.is_empty() {
+            return "no matches\n".to_string();
+        }
+        hits.iter().map(|h| format!("{:<6} {:<8} {}\n", h.id, h.kind, h.snippet)).collect()
+    })?;
+    Ok(0)
+}

@@ -1,0 +1,398 @@
+//! Registering files and folder trees: walk, hash-while-copying in parallel,
+//! probe metadata, then record each batch in one transaction.
+//!
+//! Order of effects per batch, chosen so a kill at any moment leaves a
+//! consistent catalog: (1) objects are staged (copied while hashed, fsynced)
+//! in the store's work area; (2) one transaction inserts the rows and custody
+//! events; (3) staged objects are published at their addresses. A kill before
+//! (2) commits leaves staged files that the next open deletes; a kill between
+//! (2) and (3) leaves staged files that the next open publishes, because the
+//! committed rows reference them (see `store`). Re-running the same `add`
+//! then registers what is missing and reports the rest as already registered.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::catalog::evidence::{self, EvidenceKind, EvidenceStatus, Provenance, Source};
+use crate::catalog::files::{self, Acquisition, Placement, Storage};
+use crate::catalog::Catalog;
+use crate::error::{Error, Result};
+use crate::hash::{hash_reader, Sha256};
+use crate::ids::{EvidenceId, FileId};
+use crate::media::{self, MediaFacts};
+use crate::store::Staged;
+
+/// Files per transaction: large enough to amortise commits, small enough that
+/// progress is durable often and a kill loses little work.
+const BATCH_FILES: usize = 512;
+/// Bytes per batch, so a few huge files also commit regularly.
+const BATCH_BYTES: u64 = 512 << 20;
+
+/// Options for [`Catalog::add_paths`]; one struct instead of a row of booleans.
+#[derive(Debug, Clone, Default)]
+pub struct AddOptions {
+    /// Attach every file to this existing evidence item.
+    pub evidence: Option<EvidenceId>,
+    /// Provenance for the evidence items created for new files.
+    pub provenance: Provenance,
+    pub acquisition: Acquisition,
+    /// Record path and hash only, without copying into the store.
+    pub in_place: bool,
+    /// Follow symbolic links inside folders (loops are detected and reported).
+    pub follow_links: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
+pub enum AddItem {
+    Registered {
+        path: String,
+        file: FileId,
+        evidence: EvidenceId,
+        sha256: String,
+        size: u64,
+        media_type: String,
+        warnings: Vec<String>,
+    },
+    /// The bytes were already registered; nothing new was recorded.
+    AlreadyRegistered {
+        path: String,
+        file: FileId,
+        evidence: EvidenceId,
+        sha256: String,
+    },
+    Skipped {
+        path: String,
+        reason: String,
+    },
+    Failed {
+        path: String,
+        error: String,
+    },
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AddReport {
+    pub registered: u64,
+    pub already_registered: u64,
+    pub skipped: u64,
+    pub failed: u64,
+    pub bytes_registered: u64,
+    pub items: Vec<AddItem>,
+}
+
+impl AddReport {
+    fn push(&mut self, item: AddItem) {
+        match &item {
+            AddItem::Registered { size, .. } => {
+                self.registered += 1;
+                self.bytes_registered += size;
+            }
+            AddItem::AlreadyRegistered { .. } => self.already_registered += 1,
+            AddItem::Skipped { .. } => self.skipped += 1,
+            AddItem::Failed { .. } => self.failed += 1,
+        }
+        self.items.push(item);
+    }
+}
+
+/// Progress notifications for a UI; called from the calling thread only.
+pub trait Progress {
+    fn discovered(&self, _files: u64, _bytes: u64) {}
+    fn advanced(&self, _files: u64, _bytes: u64) {}
+}
+
+/// A progress sink that ignores everything.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+struct Candidate {
+    path: PathBuf,
+    size: u64,
+}
+
+/// Walk the inputs. Regular files become candidates; everything else is
+/// reported as skipped or failed with the reason, never silently dropped.
+fn collect(paths: &[PathBuf], follow_links: bool, report: &mut AddReport) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    for root in paths {
+        let meta = match fs::metadata(root) {
+            Ok(m) => m,
+            Err(e) => {
+                let msg = if fs::symlink_metadata(root).is_ok() {
+                    format!("dangling or looping symbolic link: {e}")
+                } else {
+                    e.to_string()
+                };
+                report.push(AddItem::Failed { path: display(root), error: msg });
+                continue;
+            }
+        };
+        if meta.is_file() {
+            out.push(Candidate { path: root.clone(), size: meta.len() });
+            continue;
+        }
+        if !meta.is_dir() {
+            report.push(AddItem::Failed {
+                path: display(root),
+                error: format!("not a regular file ({}); only files and folders can be registered", kind_of(&meta)),
+            });
+            continue;
+        }
+        let walker = walkdir::WalkDir::new(root).follow_links(follow_links).sort_by_file_name();
+        for entry in walker {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    let path = e.path().map(display).unwrap_or_else(|| display(root));
+                    let error = if let Some(anc) = e.loop_ancestor() {
+                        format!("symbolic link loop back to {}; not followed", anc.display())
+                    } else {
+                        e.io_error().map(|i| i.to_string()).unwrap_or_else(|| e.to_string())
+                    };
+                    report.push(AddItem::Failed { path, error });
+                    continue;
+                }
+            };
+            let ft = entry.file_type();
+            if ft.is_dir() {
+                continue;
+            }
+            if ft.is_symlink() {
+                // Only reached when not following links.
+                report.push(AddItem::Skipped {
+                    path: display(entry.path()),
+                    reason: "symbolic link not followed (use --follow-links)".into(),
+                });
+                continue;
+            }
+            match entry.metadata() {
+                Ok(m) if m.is_file() => out.push(Candidate { path: entry.into_path(), size: m.len() }),
+                Ok(m) => report.push(AddItem::Failed {
+                    path: display(entry.path()),
+                    error: format!("not a regular file ({}); skipped", kind_of(&m)),
+                }),
+                Err(e) => report.push(AddItem::Failed { path: display(entry.path()), error: e.to_string() }),
+            }
+        }
+    }
+    out
+}
+
+fn kind_of(m: &fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let ft = m.file_type();
+        if ft.is_fifo() {
+            return "a FIFO";
+        }
+        if ft.is_socket() {
+            return "a socket";
+        }
+        if ft.is_block_device() || ft.is_char_device() {
+            return "a device";
+        }
+    }
+    let _ = m;
+    "not a file"
+}
+
+fn display(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+/// What the parallel phase produced for one file.
+struct Prepared {
+    path: PathBuf,
+    placement: Placement,
+    facts: MediaFacts,
+    /// Bytes staged in the store, published once the batch commits.
+    staged: Option<Staged>,
+}
+
+fn prepare(c: &Candidate, cat_store: &crate::store::Store, in_place: bool) -> Result<Prepared> {
+    let path = &c.path;
+    // Refuse anything that stopped being a regular file since the walk (a FIFO
+    // swapped in would block the open forever).
+    let meta = fs::metadata(path).map_err(|e| Error::io("stat", path, e))?;
+    if !meta.is_file() {
+        return Err(Error::Unsupported { path: path.clone(), reason: "not a regular file".into() });
+    }
+    let (sha256, size, storage, staged) = if in_place {
+        let f = fs::File::open(path).map_err(|e| Error::io("open", path, e))?;
+        let (sha, size) = hash_reader(f).map_err(|e| Error::io("read", path, e))?;
+        (sha, size, Storage::InPlace, None)
+    } else {
+        let st = cat_store.stage_file(path)?;
+        (st.sha256, st.size, Storage::Object, Some(st))
+    };
+    // Probe the bytes we hashed (the staged copy), not a source that may change.
+    let probe_path = match &staged {
+        Some(st) => st.readable_path(cat_store),
+        None => path.clone(),
+    };
+    let probed = media::probe_path(&probe_path).map_err(|e| Error::io("read", path, e));
+    let mut facts = match probed {
+        Ok(f) => f,
+        Err(e) => {
+            if let Some(st) = &staged {
+                cat_store.discard(st);
+            }
+            return Err(e);
+        }
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    if path.file_name().is_some_and(|n| n.to_str().is_none()) {
+        facts.warnings.push("file name is not valid UTF-8; recorded with replacement characters".into());
+    }
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+    Ok(Prepared {
+        path: path.clone(),
+        placement: Placement {
+            sha256,
+            size,
+            storage,
+            original_name: name,
+            original_path: Some(abs.to_string_lossy().into_owned()),
+        },
+        facts,
+        staged,
+    })
+}
+
+impl Catalog {
+    /// Register files and folder trees. Per-file problems are reported in the
+    /// returned [`AddReport`]; only catalog-level failures return `Err`.
+    pub fn add_paths(&mut self, paths: &[PathBuf], opts: &AddOptions, progress: &dyn Progress) -> Result<AddReport> {
+        if let Some(e) = opts.evidence {
+            self.evidence(e)?;
+            if !opts.provenance.is_empty() {
+                return Err(Error::invalid(
+                    "provenance options",
+                    e.to_string(),
+                    format!("--platform/--url/--author/--posted-at/--title describe a new evidence item; to change {e}, use `evcat evidence edit {e}`"),
+                ));
+            }
+        }
+        // Fail before any work if we cannot sign.
+        self.signer()?;
+        let mut report = AddReport::default();
+        let candidates = collect(paths, opts.follow_links, &mut report);
+        progress.discovered(candidates.len() as u64, candidates.iter().map(|c| c.size).sum());
+
+        let mut start = 0;
+        while start < candidates.len() {
+            let mut end = start;
+            let mut bytes = 0u64;
+            while end < candidates.len() && end - start < BATCH_FILES && (end == start || bytes < BATCH_BYTES) {
+                bytes += candidates[end].size;
+                end += 1;
+            }
+            let batch = &candidates[start..end];
+            let store = self.store().clone();
+            let prepared: Vec<(PathBuf, Result<Prepared>)> =
+                batch.par_iter().map(|c| (c.path.clone(), prepare(c, &store, opts.in_place))).collect();
+            let staged: Vec<Staged> =
+                prepared.iter().filter_map(|(_, r)| r.as_ref().ok().and_then(|p| p.staged.clone())).collect();
+            let items = match self.record_batch(prepared, opts) {
+                Ok(items) => items,
+                Err(e) => {
+                    for st in &staged {
+                        store.discard(st);
+                    }
+                    return Err(e);
+                }
+            };
+            // Committed: now the objects may appear under their addresses.
+            for st in &staged {
+                store.publish(st)?;
+            }
+            for item in items {
+                report.push(item);
+            }
+            progress.advanced(batch.len() as u64, bytes);
+            start = end;
+        }
+        Ok(report)
+    }
+
+    fn record_batch(&mut self, prepared: Vec<(PathBuf, Result<Prepared>)>, opts: &AddOptions) -> Result<Vec<AddItem>> {
+        self.write(|w| {
+            let mut items = Vec::with_capacity(prepared.len());
+            for (path, result) in prepared {
+                let p = match result {
+                    Ok(p) => p,
+                    Err(e) => {
+                        items.push(AddItem::Failed { path: display(&path), error: e.to_string() });
+                        continue;
+                    }
+                };
+                let sha_hex = p.placement.sha256.to_hex();
+                if let Some(existing) = files::by_sha_in(&w.tx, &p.placement.sha256)? {
+                    items.push(AddItem::AlreadyRegistered {
+                        path: display(&p.path),
+                        file: existing.id,
+                        evidence: existing.evidence_id,
+                        sha256: sha_hex,
+                    });
+                    continue;
+                }
+                let evidence_id = match opts.evidence {
+                    Some(e) => e,
+                    None => {
+                        let mut prov = opts.provenance.clone();
+                        let title_from_name = prov.title.is_none();
+                        if title_from_name {
+                            prov.title = p.placement.original_name.clone();
+                        }
+                        // A title taken from the file's name is not a person's assertion.
+                        let overrides: &[(&str, Source)] =
+                            if title_from_name { &[("title", Source::File)] } else { &[] };
+                        evidence::create(
+                            w,
+                            EvidenceKind::from(p.facts.kind),
+                            EvidenceStatus::Acquired,
+                            &prov,
+                            Source::User,
+                            overrides,
+                            serde_json::json!({ "file_sha256": sha_hex }),
+                        )?
+                    }
+                };
+                let file = files::register(w, evidence_id, &p.placement, &p.facts, &opts.acquisition)?;
+                if opts.evidence.is_some() {
+                    evidence::mark_acquired(w, evidence_id, &sha_hex)?;
+                }
+                items.push(AddItem::Registered {
+                    path: display(&p.path),
+                    file,
+                    evidence: evidence_id,
+                    sha256: sha_hex,
+                    size: p.placement.size,
+                    media_type: p.facts.media_type.clone(),
+                    warnings: p.facts.warnings.clone(),
+                });
+            }
+            Ok(items)
+        })
+    }
+
+    /// What would be recorded for a file, without registering it.
+    pub fn probe(path: &Path) -> Result<(Sha256, u64, MediaFacts)> {
+        let meta = fs::metadata(path).map_err(|e| Error::io("stat", path, e))?;
+        if !meta.is_file() {
+            return Err(Error::Unsupported {
+                path: path.to_path_buf(),
+                reason: format!("not a regular file ({})", kind_of(&meta)),
+            });
+        }
+        let f = fs::File::open(path).map_err(|e| Error::io("open", path, e))?;
+        let (sha, size) = hash_reader(f).map_err(|e| Error::io("read", path, e))?;
+        let facts = media::probe_path(path).map_err(|e| Error::io("read", path, e))?;
+        Ok((sha, size, facts))
+    }
+}

@@ -1,0 +1,390 @@
+//! Content-addressed, write-once object store.
+//!
+//! Layout: `objects/sha256/ab/cd/<64 hex>`; work files live in `objects/tmp/` on
+//! the same filesystem so every `rename` is atomic.
+//!
+//! Writing is two-phase so that a kill at any moment leaves store and database
+//! consistent:
+//! 1. **stage**: bytes are copied into `tmp/<pid>-<n>.part` while being hashed,
+//!    fsynced, and renamed to `tmp/<pid>-<sha256>.staged`;
+//! 2. the caller commits the database rows that reference the hash;
+//! 3. **publish**: the staged file is made read-only and renamed to its address.
+//!
+//! On open, staged files left by dead processes are published when the catalog
+//! references their hash (the commit happened) and deleted otherwise; `.part`
+//! files of dead processes are deleted. So an object appears under an address
+//! only complete and fsynced, and never without a record (no strays), while a
+//! record whose publish was interrupted is completed on the next open.
+//!
+//! Identical bytes map to one address; objects are never rewritten or deleted.
+
+use std::fs::{self, File, OpenOptions};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use crate::error::{Error, Result};
+use crate::hash::{copy_and_hash, hash_reader, Sha256};
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Temp files older than this are removed on open even if their owner may be alive.
+const STALE_TEMP_AGE: Duration = Duration::from_secs(24 * 3600);
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    root: PathBuf,
+}
+
+/// Bytes written to the store's work area, not yet published at their address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staged {
+    pub sha256: Sha256,
+    pub size: u64,
+    /// The staged file; `None` when the store already held these bytes.
+    staged: Option<PathBuf>,
+}
+
+impl Staged {
+    /// Where the bytes can be read right now (staged copy or published object).
+    pub fn readable_path(&self, store: &Store) -> PathBuf {
+        self.staged.clone().unwrap_or_else(|| store.object_path(&self.sha256))
+    }
+
+    /// False when the store already held these bytes.
+    pub fn is_new(&self) -> bool {
+        self.staged.is_some()
+    }
+}
+
+/// What [`Store::recover`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecoveryReport {
+    pub published: u64,
+    pub discarded: u64,
+}
+
+/// Result of checking one stored object or in-place file against its recorded hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fixity {
+    Ok,
+    Missing,
+    Mismatch { found: Sha256, size: u64 },
+    Unreadable(String),
+}
+
+impl Store {
+    /// Open (creating directories if needed) the store rooted at `root` (the
+    /// catalog's `objects/` folder) and remove temp files left by dead writers.
+    pub fn open(root: impl Into<PathBuf>) -> Result<Self> {
+        let root = root.into();
+        for d in [root.join("sha256"), root.join("tmp")] {
+            fs::create_dir_all(&d).map_err(|e| Error::io("create directory", &d, e))?;
+        }
+        let store = Store { root };
+        store.clean_stale_temps();
+        Ok(store)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where the object with this hash lives (whether or not it exists).
+    pub fn object_path(&self, sha: &Sha256) -> PathBuf {
+        let hex = sha.to_hex();
+        self.root.join("sha256").join(&hex[0..2]).join(&hex[2..4]).join(hex)
+    }
+
+    pub fn contains(&self, sha: &Sha256) -> bool {
+        self.object_path(sha).is_file()
+    }
+
+    /// Stage `src`: stream it into the store's work area, hashing while
+    /// copying (`src` is read once). Call [`Store::publish`] after the records
+    /// referencing it are committed.
+    pub fn stage_file(&self, src: &Path) -> Result<Staged> {
+        let f = File::open(src).map_err(|e| Error::io("open", src, e))?;
+        self.stage_reader(f, src)
+    }
+
+    /// Stage an in-memory byte string (article sources).
+    pub fn stage_bytes(&self, bytes: &[u8]) -> Result<Staged> {
+        self.stage_reader(bytes, Path::new("<memory>"))
+    }
+
+    fn stage_reader<R: io::Read>(&self, reader: R, label: &Path) -> Result<Staged> {
+        let tmp = self.temp_path();
+        let result = (|| {
+            let out = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)
+                .map_err(|e| Error::io("create temp file", &tmp, e))?;
+            let (sha256, size) = copy_and_hash(reader, &out).map_err(|e| {
+                // The error may come from either side; name the input, which is
+                // what the user can act on, unless the disk is full.
+                if e.raw_os_error() == Some(28) {
+                    Error::io("write to the object store (disk full)", &tmp, e)
+                } else {
+                    Error::io("read", label, e)
+                }
+            })?;
+            if self.object_path(&sha256).is_file() {
+                let _ = fs::remove_file(&tmp);
+                return Ok(Staged { sha256, size, staged: None });
+            }
+            out.sync_all().map_err(|e| Error::io("fsync", &tmp, e))?;
+            drop(out);
+            let staged = self.staged_path(std::process::id(), &sha256);
+            fs::rename(&tmp, &staged).map_err(|e| Error::io("rename", &staged, e))?;
+            Ok(Staged { sha256, size, staged: Some(staged) })
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
+    }
+
+    /// Move a staged file to its address, read-only. Idempotent: publishing
+    /// bytes the store already holds just removes the staged copy.
+    pub fn publish(&self, staged: &Staged) -> Result<()> {
+        let Some(path) = &staged.staged else { return Ok(()) };
+        self.publish_path(path, &staged.sha256)
+    }
+
+    fn publish_path(&self, path: &Path, sha: &Sha256) -> Result<()> {
+        let dest = self.object_path(sha);
+        if dest.is_file() {
+            let _ = fs::remove_file(path);
+            return Ok(());
+        }
+        set_read_only(path)?;
+        let parent =
+            dest.parent().ok_or_else(|| Error::Corrupt(format!("object path {} has no parent", dest.display())))?;
+        fs::create_dir_all(parent).map_err(|e| Error::io("create directory", parent, e))?;
+        // A concurrent writer may have published identical bytes first; rename
+        // replaces them atomically with the same content, so both win.
+        fs::rename(path, &dest).map_err(|e| Error::io("rename into store", &dest, e))?;
+        sync_dir(parent);
+        Ok(())
+    }
+
+    /// Delete a staged file whose records were not committed.
+    pub fn discard(&self, staged: &Staged) {
+        if let Some(p) = &staged.staged {
+            let _ = fs::remove_file(p);
+        }
+    }
+
+    /// Finish or roll back the two-phase writes of dead processes: staged files
+    /// whose hash `is_referenced` are published, others deleted.
+    pub fn recover(&self, is_referenced: impl Fn(&Sha256) -> Result<bool>) -> Result<RecoveryReport> {
+        let mut report = RecoveryReport::default();
+        let Ok(entries) = fs::read_dir(self.root.join("tmp")) else {
+            return Ok(report);
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let Some(stem) = name.strip_suffix(".staged") else { continue };
+            let Some((pid, hex)) = stem.split_once('-') else { continue };
+            if pid.parse::<u32>().map(process_alive).unwrap_or(false) {
+                continue;
+            }
+            let Ok(sha) = hex.parse::<Sha256>() else { continue };
+            if is_referenced(&sha)? {
+                self.publish_path(&entry.path(), &sha)?;
+                report.published += 1;
+            } else {
+                let _ = fs::remove_file(entry.path());
+                report.discarded += 1;
+            }
+        }
+        Ok(report)
+    }
+
+    /// Where a staged file is kept: the writer's pid (so recovery leaves live
+    /// writers alone) and the hash (so recovery knows what it is).
+    fn staged_path(&self, pid: u32, sha: &Sha256) -> PathBuf {
+        self.root.join("tmp").join(format!("{pid}-{}.staged", sha.to_hex()))
+    }
+
+    /// Re-hash a stored object and compare with its address.
+    pub fn check(&self, sha: &Sha256) -> Fixity {
+        check_path(&self.object_path(sha), sha)
+    }
+
+    /// Every object address present in the store (for stray-object detection).
+    pub fn list(&self) -> Result<Vec<Sha256>> {
+        let base = self.root.join("sha256");
+        let mut out = Vec::new();
+        for entry in walkdir::WalkDir::new(&base).min_depth(3).max_depth(3) {
+            let entry = entry.map_err(|e| {
+                let p = e.path().map(Path::to_path_buf).unwrap_or_else(|| base.clone());
+                Error::io("list", p, io::Error::other(e.to_string()))
+            })?;
+            if entry.file_type().is_file() {
+                if let Some(sha) = entry.file_name().to_str().and_then(|n| n.parse().ok()) {
+                    out.push(sha);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn temp_path(&self) -> PathBuf {
+        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        self.root.join("tmp").join(format!("{}-{}-{:08x}.part", std::process::id(), n, nanos))
+    }
+
+    /// Remove `.part` files whose writing process is gone (or that are very old).
+    /// Staged files are left to [`Store::recover`], which needs the catalog.
+    fn clean_stale_temps(&self) {
+        let Ok(entries) = fs::read_dir(self.root.join("tmp")) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if !name.ends_with(".part") {
+                continue;
+            }
+            let pid_alive =
+                name.split('-').next().and_then(|p| p.parse::<u32>().ok()).map(process_alive).unwrap_or(false);
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > STALE_TEMP_AGE);
+            if !pid_alive || old {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+/// Hash the file at `path` and compare it with `expected`.
+pub fn check_path(path: &Path, expected: &Sha256) -> Fixity {
+    let f = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Fixity::Missing,
+        Err(e) => return Fixity::Unreadable(e.to_string()),
+    };
+    match hash_reader(f) {
+        Ok((found, _)) if &found == expected => Fixity::Ok,
+        Ok((found, size)) => Fixity::Mismatch { found, size },
+        Err(e) => Fixity::Unreadable(e.to_string()),
+    }
+}
+
+fn process_alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    if cfg!(target_os = "linux") {
+        Path::new("/proc").join(pid.to_string()).exists()
+    } else {
+        // Without /proc we cannot tell; rely on the age rule.
+        true
+    }
+}
+
+fn set_read_only(path: &Path) -> Result<()> {
+    let mut perms = fs::metadata(path).map_err(|e| Error::io("stat", path, e))?.permissions();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        perms.set_mode(0o444);
+    }
+    #[cfg(not(unix))]
+    perms.set_readonly(true);
+    fs::set_permissions(path, perms).map_err(|e| Error::io("make read-only", path, e))
+}
+
+/// fsync a directory so a rename in it survives power loss. Best effort: some
+/// filesystems refuse to open directories for sync, and the object is already
+/// durable under its temp name.
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn put(store: &Store, bytes: &[u8]) -> Staged {
+        let st = store.stage_bytes(bytes).unwrap();
+        store.publish(&st).unwrap();
+        st
+    }
+
+    #[test]
+    fn stores_once_read_only_at_its_address() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("objects")).unwrap();
+        let a = put(&store, b"hello");
+        assert!(a.is_new());
+        let b = put(&store, b"hello");
+        assert!(!b.is_new());
+        assert_eq!(a.sha256, b.sha256);
+        let p = store.object_path(&a.sha256);
+        assert_eq!(fs::read(&p).unwrap(), b"hello");
+        assert!(fs::metadata(&p).unwrap().permissions().readonly());
+        assert_eq!(store.check(&a.sha256), Fixity::Ok);
+        assert_eq!(store.list().unwrap(), vec![a.sha256]);
+        assert_eq!(fs::read_dir(dir.path().join("objects/tmp")).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn staged_bytes_are_invisible_until_published() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("objects")).unwrap();
+        let st = store.stage_bytes(b"pending").unwrap();
+        assert!(!store.contains(&st.sha256));
+        assert_eq!(fs::read(st.readable_path(&store)).unwrap(), b"pending");
+        store.discard(&st);
+        assert!(!st.readable_path(&store).exists());
+        assert!(store.list().unwrap().is_empty());
+    }
+
+    #[test]
+    fn recovery_publishes_committed_and_discards_uncommitted() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("objects")).unwrap();
+        let keep = Sha256::of_bytes(b"committed");
+        let drop_ = Sha256::of_bytes(b"uncommitted");
+        // As left by a killed process (pid 0 is never a user process).
+        for (sha, bytes) in [(keep, &b"committed"[..]), (drop_, &b"uncommitted"[..])] {
+            fs::write(store.staged_path(0, &sha), bytes).unwrap();
+        }
+        let r = store.recover(|sha| Ok(*sha == keep)).unwrap();
+        assert_eq!(r, RecoveryReport { published: 1, discarded: 1 });
+        assert_eq!(store.check(&keep), Fixity::Ok);
+        assert_eq!(store.list().unwrap(), vec![keep]);
+        assert_eq!(fs::read_dir(dir.path().join("objects/tmp")).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn stale_temp_files_of_dead_processes_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = dir.path().join("objects/tmp");
+        fs::create_dir_all(&tmp).unwrap();
+        // pid 0 is never a user process.
+        fs::write(tmp.join("0-1-deadbeef.part"), b"partial").unwrap();
+        Store::open(dir.path().join("objects")).unwrap();
+        assert_eq!(fs::read_dir(&tmp).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn missing_object_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("objects")).unwrap();
+        assert_eq!(store.check(&Sha256::of_bytes(b"nope")), Fixity::Missing);
+    }
+}
