@@ -189,12 +189,21 @@ fn check_fixity(cat: &Catalog, checked: &mut Checked, problems: &mut Vec<Problem
 /// Verify the chain; returns the verified head.
 fn check_chain(cat: &Catalog, checked: &mut Checked, problems: &mut Vec<Problem>) -> Result<Option<(u64, [u8; 32])>> {
     let keys: HashMap<String, String> = actors::list(cat)?.into_iter().map(|a| (a.key_id, a.public_key)).collect();
-    let mut events = Vec::new();
+    // Stream the log in batches: memory stays flat however long the log is,
+    // and each batch's hashes and signatures are checked in parallel.
+    const BATCH: usize = 8192;
+    let mut verifier = custody::ChainVerifier::new(&keys);
+    let mut batch = Vec::with_capacity(BATCH);
     log::for_each(cat, |e| {
-        events.push(e.to_sealed());
+        batch.push(e.to_sealed());
+        if batch.len() == BATCH {
+            verifier.push_batch(&batch);
+            batch.clear();
+        }
         Ok(())
     })?;
-    let report = custody::verify_chain(events.iter(), &keys);
+    verifier.push_batch(&batch);
+    let report = verifier.finish();
     checked.events = report.checked;
     for p in report.problems {
         problems.push(problem(

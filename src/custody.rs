@@ -755,7 +755,27 @@ mod tests {
         let bytes = encode(&e).unwrap();
         assert_eq!(&bytes[..12], b"evcat-event\x01");
         let s = seal(e, &key).unwrap();
-        assert_eq!(hex::encode(s.hash), hex::encode(Sha256::digest(&bytes)));
+        // Values computed by tools/verify_chain.py --example, an independent
+        // implementation of the spec (Python stdlib + RFC 8032 reference code).
+        assert_eq!(key.public_hex(), "ea4a6c63e29c520abef5507b132ec5f9954776aebebe7b92421eea691446d22c");
+        assert_eq!(key.key_id(), "fe812c12f3ab4ce6");
+        assert_eq!(
+            hex::encode(&bytes),
+            concat!(
+                "65766361742d6576656e7401000000000000000100000007636174616c6f6700000000076372656174656400",
+                "000005616c69636500000018323032362d30332d31345430353a30363a30372e3038395a000000066465736b",
+                "2d3101000000086e657773726f6f6d000000001f7b22636174616c6f675f6964223a226331222c2276657273",
+                "696f6e223a317d0000000000000000000000000000000000000000000000000000000000000000"
+            )
+        );
+        assert_eq!(hex::encode(s.hash), "96d50b73ed0933e95cbc29a56af8b140c6dacd173d3111d5786360e2e7d26ddc");
+        assert_eq!(
+            hex::encode(s.signature),
+            concat!(
+                "1ae4d6813de6ced7573cb365c8f7cf4bda900bae4d9246e485be431b28933b48",
+                "3274d086946efb6eed161ea33cf771a01589bfde7b995038a87141a52570e60b"
+            )
+        );
         assert!(verify_signature(&key.public_hex(), &s.hash, &s.signature));
     }
 

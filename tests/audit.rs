@@ -260,3 +260,29 @@ fn actors_sign_with_their_own_keys() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("chmod 600"), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(c.json(&["audit"])["clean"], true);
 }
+
+/// The Python verifier in tools/ implements ARCHITECTURE.md's spec with no
+/// code shared with evcat: it must accept our catalogs and reject tampering.
+#[test]
+fn independent_python_verifier_agrees() {
+    let (c, _) = populated();
+    c.ok(&["custody", "note", "E1", "checked by the desk"]);
+    let head = c.json(&["log", "--head"])["head"].as_str().unwrap().to_string();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tools/verify_chain.py");
+    let run = |extra: &[&str]| {
+        let out = std::process::Command::new("python3")
+            .arg(script)
+            .arg(&c.dir)
+            .args(extra)
+            .output()
+            .expect("python3 not found on PATH: run `bash .ci/install-test-deps`");
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let (code, out) = run(&["--head", &head]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains(&format!("head {head}")), "{out}");
+    without_guards(&c, "UPDATE custody_event SET reason = 'forged' WHERE seq = 3");
+    let (code, out) = run(&[]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("event #3: hash mismatch"), "{out}");
+}

@@ -12,9 +12,16 @@
 //! 4. Text posts: a platform post cited as the source of a statement ("wrote in a post on X",
 //!    "posted on Facebook that ...", "tweeted") IS detected, as kind "web" with low confidence:
 //!    the post is evidence the reviewer can archive. A platform merely named ("a Facebook page
-//!    was set up", "banned from Twitter") is not.
+//!    was set up", "banned from Twitter", "its Twitch channel gained followers") is not, and
+//!    neither is the company X speaking for itself ("X said in a statement"): "X" counts as the
+//!    platform only in platform context ("on X", "X post"), and a statement is not a post.
+//!    A channel / group / account is a source only when a citing verb follows it ("a Telegram
+//!    channel claimed ...").
 //! 5. Appeals for footage ("anyone with dashcam footage is urged to contact police") are not
 //!    citations and are vetoed unless the sentence also says existing media shows something.
+//! 6. Promised media ("they will post a live stream", "the footage would be released") is not
+//!    cited yet and is vetoed unless another citing verb is present.
+//! 7. "audio clip" / "voice recording" are audio: their "clip" does not count as video.
 //!
 //! One detection per sentence; the dominant kind is video > image > audio > web.
 
@@ -172,7 +179,7 @@ fn build() -> Result<Rules, regex::Error> {
         ))?,
         prospective: re(concat!(
             r"(?i)\b(?:will|would|could|plan(?:s|ned)? to|intend(?:s|ed)? to|going to|promised to|threatened to|vowed to|hope(?:s|d)? to)",
-            r"\s+(?:\w+\s+){0,2}?(?:post|stream|livestream|broadcast|film|record|share|release|publish|upload)\b"
+            r"\s+(?:\w+\s+){0,2}?(?:post|stream|live[- ]?stream|broadcast|film|record|share|release|publish|upload)(?:ed|d)?\b"
         ))?,
         filmed_veto: re(
             r"(?i)\b(?:movie|film|series|show|episode|documentary|season|scenes?|advert\w*|commercial)s? (?:was|were|is|are|had been|has been|being|will be) (?:filmed|shot)\b|\b(?:declined|refused|asked not|did not want|didn't want) to be filmed\b",

@@ -218,11 +218,7 @@ fn parse_markdown(text: &str) -> ParsedArticle {
                     push_link(&mut art.links, &dest_url);
                     in_image += 1;
                 }
-                Tag::TableCell => {
-                    if !cur.is_empty() && !cur.ends_with(' ') {
-                        cur.push(' ');
-                    }
-                }
+                Tag::TableCell if !cur.is_empty() && !cur.ends_with(' ') => cur.push(' '),
                 _ => {}
             },
             Event::End(tag) => match tag {
@@ -245,16 +241,14 @@ fn parse_markdown(text: &str) -> ParsedArticle {
                 TagEnd::Image => in_image = in_image.saturating_sub(1),
                 _ => {}
             },
-            Event::Text(t) | Event::Code(t) => {
-                if in_image == 0 {
-                    if in_code {
-                        cur.push_str(&t);
-                    } else {
-                        push_inline(&mut cur, &t);
-                    }
-                    if let Some(h) = in_h1.as_mut() {
-                        h.push_str(&t);
-                    }
+            Event::Text(t) | Event::Code(t) if in_image == 0 => {
+                if in_code {
+                    cur.push_str(&t);
+                } else {
+                    push_inline(&mut cur, &t);
+                }
+                if let Some(h) = in_h1.as_mut() {
+                    h.push_str(&t);
                 }
             }
             Event::SoftBreak => push_inline(&mut cur, " "),
@@ -595,50 +589,34 @@ fn parse_html(text: &str) -> ParsedArticle {
                     | "sailthru.date"
                     | "parsely-pub-date"
                     | "og:published_time" => set(&mut published),
-                    "author" | "article:author" | "parsely-author" | "dc.creator" | "byl" => {
-                        if !content.starts_with("http") {
-                            set(&mut author)
-                        }
+                    "author" | "article:author" | "parsely-author" | "dc.creator" | "byl"
+                        if !content.starts_with("http") =>
+                    {
+                        set(&mut author)
                     }
                     "og:site_name" | "publisher" | "application-name" => set(&mut publisher),
                     "og:url" => set(&mut og_url),
                     _ => {}
                 }
             }
-            "link" => {
-                if v.attr("rel").is_some_and(|r| r.eq_ignore_ascii_case("canonical")) && canonical.is_none() {
-                    canonical = v.attr("href").map(|h| h.trim().to_string());
-                }
+            "link"
+                if canonical.is_none()
+                    && v.attr("rel")
+                        .is_some_and(|r| r.split_whitespace().any(|w| w.eq_ignore_ascii_case("canonical"))) =>
+            {
+                canonical = v.attr("href").map(|h| h.trim().to_string());
             }
-            "title" => {
-                if page_title.is_none() {
-                    page_title = Some(el.text().collect::<String>());
-                }
-            }
-            "time" => {
-                if time_dt.is_none() {
-                    time_dt = v.attr("datetime").map(str::to_string);
-                }
-            }
-            "script" => {
-                if v.attr("type").is_some_and(|t| t.eq_ignore_ascii_case("application/ld+json")) {
-                    let src: String = el.text().collect();
-                    if let Ok(j) = serde_json::from_str::<serde_json::Value>(&src) {
-                        json_ld(&j, &mut ld, 0);
-                    }
+            "title" if page_title.is_none() => page_title = Some(el.text().collect::<String>()),
+            "time" if time_dt.is_none() => time_dt = v.attr("datetime").map(str::to_string),
+            "script" if v.attr("type").is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json")) => {
+                let src: String = el.text().collect();
+                if let Ok(j) = serde_json::from_str::<serde_json::Value>(&src) {
+                    json_ld(&j, &mut ld, 0);
                 }
             }
             "article" => articles.push(el),
-            "main" => {
-                if main_el.is_none() {
-                    main_el = Some(el);
-                }
-            }
-            "body" => {
-                if body_el.is_none() {
-                    body_el = Some(el);
-                }
-            }
+            "main" if main_el.is_none() => main_el = Some(el),
+            "body" if body_el.is_none() => body_el = Some(el),
             _ => {}
         }
     }

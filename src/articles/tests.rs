@@ -270,6 +270,8 @@ fn negatives_are_not_detected() {
         "Its Twitch channel gained 4,000 followers.",
         "Anyone with dashcam footage is urged to contact police.",
         "They will post a live stream of the meeting if the council does not.",
+        "Picket lines will be livestreamed on the union's YouTube channel from Monday.",
+        "Police said the footage would be released next week.",
         "Families who live near the quarry were evacuated.",
         "Officers posted at the gate followed the plan.",
         "The driver may have had tunnel vision.",
