@@ -150,32 +150,40 @@ fn reseal_from(c: &Cat, from: i64) {
     let conn = rusqlite::Connection::open(c.dir.join("catalog.sqlite")).unwrap();
     conn.execute_batch("DROP TRIGGER IF EXISTS custody_event_no_update").unwrap();
     let mut prev = [0u8; 32];
-    let rows: Vec<(i64, String, Option<i64>, String, String, String, String, Option<String>, Option<String>, String, String)> = conn
+    // (stored hash, event with its stored fields) in log order.
+    let rows: Vec<(String, Event)> = conn
         .prepare("SELECT seq, subject_type, subject_id, action, actor, at, host, location, reason, details, hash FROM custody_event ORDER BY seq")
         .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?)))
+        .query_map([], |r| {
+            let details: String = r.get(9)?;
+            let event = Event {
+                seq: r.get::<_, i64>(0)? as u64,
+                subject_type: r.get(1)?,
+                subject_id: r.get(2)?,
+                action: r.get(3)?,
+                actor: r.get(4)?,
+                at: r.get(5)?,
+                host: r.get(6)?,
+                location: r.get(7)?,
+                reason: r.get(8)?,
+                details: serde_json::from_str(&details).unwrap(),
+                prev_hash: [0u8; 32],
+            };
+            Ok((r.get(10)?, event))
+        })
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    for (seq, st, sid, action, actor, at, host, location, reason, details, hash) in rows {
-        if seq < from {
+    for (hash, mut e) in rows {
+        if (e.seq as i64) < from {
             hex::decode_to_slice(&hash, &mut prev).unwrap();
             continue;
         }
-        let host = if seq == from { "forged-host".to_string() } else { host };
-        let e = Event {
-            seq: seq as u64,
-            subject_type: st,
-            subject_id: sid,
-            action,
-            actor,
-            at,
-            host,
-            location,
-            reason,
-            details: serde_json::from_str(&details).unwrap(),
-            prev_hash: prev,
-        };
+        if e.seq as i64 == from {
+            e.host = "forged-host".to_string();
+        }
+        e.prev_hash = prev;
+        let seq = e.seq as i64;
         let sealed = seal(e, &key).unwrap();
         conn.execute(
             "UPDATE custody_event SET host = ?1, prev_hash = ?2, hash = ?3, signature = ?4 WHERE seq = ?5",
