@@ -37,6 +37,10 @@ pub enum Error {
     #[error("catalog database error: {0}")]
     Db(#[from] rusqlite::Error),
 
+    /// The catalog (database, its directory or the object store) cannot be written.
+    #[error("catalog {} is read-only ({detail}); evcat needs write access to the catalog directory, catalog.sqlite and its -wal/-shm files", path.display())]
+    ReadOnly { path: PathBuf, detail: String },
+
     /// The catalog is locked by another writer for longer than the busy timeout.
     #[error("catalog is busy (another evcat process holds the write lock); try again")]
     Busy,
@@ -108,6 +112,7 @@ impl Error {
             Error::NoCatalog { .. }
             | Error::SchemaTooNew { .. }
             | Error::Busy
+            | Error::ReadOnly { .. }
             | Error::Corrupt(_)
             | Error::Db(_)
             | Error::Custody(_)
@@ -123,5 +128,15 @@ impl Error {
             }
         }
         Error::Db(e)
+    }
+
+    /// Name the catalog when SQLite refuses to write to it.
+    pub(crate) fn in_catalog(self, root: &std::path::Path) -> Self {
+        match &self {
+            Error::Db(rusqlite::Error::SqliteFailure(f, msg)) if f.code == rusqlite::ErrorCode::ReadOnly => {
+                Error::ReadOnly { path: root.to_path_buf(), detail: msg.clone().unwrap_or_else(|| f.to_string()) }
+            }
+            _ => self,
+        }
     }
 }
