@@ -64,6 +64,8 @@ pub struct Checked {
     pub bytes: u64,
     pub events: u64,
     pub records: u64,
+    /// Thumbnails, posters and contact sheets (derived objects) checked.
+    pub derived_objects: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -169,6 +171,28 @@ fn check_fixity(cat: &Catalog, checked: &mut Checked, problems: &mut Vec<Problem
             )),
         }
         known.insert(a);
+    }
+    // Derived objects (thumbnails, posters, contact sheets) are referenced too.
+    for d in cat.derived_objects()? {
+        if !known.insert(d.sha256.clone()) {
+            continue;
+        }
+        checked.derived_objects += 1;
+        let fixity = match d.sha256.parse::<Sha256>() {
+            Ok(sha) => store.check(&sha),
+            Err(e) => Fixity::Unreadable(format!("recorded hash is malformed: {e}")),
+        };
+        if fixity != Fixity::Ok {
+            let kind = if fixity == Fixity::Missing { "missing" } else { "derived-object" };
+            problems.push(problem(
+                "fixity",
+                format!("{} {} {}", d.file, d.kind, d.sha256),
+                kind,
+                Some(d.sha256.clone()),
+                Some(format!("{fixity:?}")),
+                format!("{} of {} (object {}) failed its check: {fixity:?}", d.kind, d.file, d.sha256),
+            ));
+        }
     }
     for sha in store.list()? {
         let hex = sha.to_hex();

@@ -82,6 +82,8 @@ pub struct AddReport {
     pub failed: u64,
     pub bytes_registered: u64,
     pub items: Vec<AddItem>,
+    /// Fingerprints, near-duplicates, thumbnails and transcode hints of the new files.
+    pub media: crate::fingerprint::MediaSummary,
 }
 
 impl AddReport {
@@ -311,9 +313,16 @@ impl Catalog {
             for st in &staged {
                 store.publish(st)?;
             }
+            let new_files: Vec<FileId> = items
+                .iter()
+                .filter_map(|i| if let AddItem::Registered { file, .. } = i { Some(*file) } else { None })
+                .collect();
             for item in items {
                 report.push(item);
             }
+            // Media analysis of what this batch registered (never fails the add).
+            let media = self.analyze_added(&new_files);
+            report.media.merge(media);
             progress.advanced(batch.len() as u64, bytes);
             start = end;
         }

@@ -14,12 +14,16 @@
 //! - [`custody`]: canonical event encoding, hash chain, ed25519 signatures.
 //! - [`ingest`]: the `add` pipeline.
 //! - [`audit`]: fixity, chain and record-integrity verification.
+//! - [`fingerprint`]: perceptual fingerprints (PDQ), near-duplicates, lineage, thumbnails.
+//! - [`export`]: BagIt export/import, W3C PROV, ClaimReview, CSV and the HTML report.
 
 pub mod articles;
 pub mod audit;
 pub mod catalog;
 pub mod custody;
 pub mod error;
+pub mod export;
+pub mod fingerprint;
 pub mod hash;
 pub mod ids;
 pub mod ingest;

@@ -14,6 +14,7 @@ pub mod articles;
 pub mod claims;
 pub mod evidence;
 pub mod files;
+pub mod fingerprints;
 pub mod links;
 pub mod log;
 pub mod search;
@@ -38,6 +39,7 @@ pub use snapshot::{row_snapshot, Table};
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../schema/0001_init.sql")),
     ("0002_articles", include_str!("../../schema/0002_articles.sql")),
+    ("0003_fingerprints", include_str!("../../schema/0003_fingerprints.sql")),
 ];
 
 pub const DB_FILE: &str = "catalog.sqlite";
@@ -173,6 +175,10 @@ impl Catalog {
     }
 
     fn open_at(dir: &Path, actor_opts: ActorOptions) -> Result<Catalog> {
+        Catalog::open_inner(dir, actor_opts).map_err(|e| e.in_catalog(dir))
+    }
+
+    fn open_inner(dir: &Path, actor_opts: ActorOptions) -> Result<Catalog> {
         let db = dir.join(DB_FILE);
         let conn = Connection::open_with_flags(
             &db,
@@ -201,7 +207,8 @@ impl Catalog {
             let hex = sha.to_hex();
             let n: i64 = conn.query_row(
                 "SELECT (SELECT count(*) FROM file WHERE sha256 = ?1 AND storage = 'object')
-                      + (SELECT count(*) FROM article WHERE source_sha256 = ?1)",
+                      + (SELECT count(*) FROM article WHERE source_sha256 = ?1)
+                      + (SELECT count(*) FROM derived_object WHERE sha256 = ?1)",
                 [&hex],
                 |r| r.get(0),
             )?;
@@ -297,6 +304,11 @@ impl Catalog {
     /// Run `f` in one IMMEDIATE transaction; every row change inside appends a
     /// custody event. Nothing is committed if `f` fails.
     pub fn write<T>(&mut self, f: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
+        let root = self.root.clone();
+        self.write_inner(f).map_err(|e| e.in_catalog(&root))
+    }
+
+    fn write_inner<T>(&mut self, f: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
         self.signer()?;
         let signer = self.signer.get().ok_or_else(|| Error::Corrupt("signer vanished".into()))?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(Error::from_db)?;

@@ -134,6 +134,7 @@ pub fn add(ctx: &Ctx, a: AddArgs) -> Result<u8> {
             }
         }
     }
+    super::media_cli::print_notices(ctx, &report.media);
     let many = report.items.len() > 20;
     ctx.out.emit(&report, || {
         let mut s = String::new();
@@ -161,6 +162,7 @@ pub fn add(ctx: &Ctx, a: AddArgs) -> Result<u8> {
                 _ => {}
             }
         }
+        s.push_str(&super::media_cli::render_summary(&report.media));
         s.push_str(&format!(
             "{} registered ({}), {} already registered, {} skipped, {} failed\n",
             report.registered,

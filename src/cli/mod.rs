@@ -4,6 +4,8 @@
 mod add;
 mod articles_cli;
 mod custody_cli;
+mod export_cli;
+mod media_cli;
 mod output;
 mod records;
 
@@ -99,6 +101,20 @@ pub enum Command {
     Log(custody_cli::LogArgs),
     /// Verify fixity, the hash chain, signatures and record integrity (exit 1 on problems).
     Audit(custody_cli::AuditArgs),
+    /// Near-duplicates of a file (closest first), or `--all` clusters, by perceptual fingerprint.
+    Similar(media_cli::SimilarArgs),
+    /// Confirm that a file was made from another (transcode, crop, screen recording, excerpt); logged.
+    Derive(media_cli::DeriveArgs),
+    /// The derivation graph of a file or evidence item, earliest known capture/post marked.
+    Lineage(media_cli::LineageArgs),
+    /// (Re)compute fingerprints, thumbnails and transcode hints (`--missing`: all not yet done).
+    Fingerprint(media_cli::FingerprintArgs),
+    /// Export: BagIt bag, W3C PROV, ClaimReview JSON-LD, CSV, HTML report.
+    #[command(subcommand)]
+    Export(export_cli::ExportCmd),
+    /// Import a bag (verified first) or a spreadsheet of evidence.
+    #[command(subcommand)]
+    Import(export_cli::ImportCmd),
 }
 
 #[derive(Debug, Args)]
@@ -150,6 +166,12 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Custody(a) => custody_cli::custody(&ctx, a),
         Command::Log(a) => custody_cli::log_cmd(&ctx, a),
         Command::Audit(a) => custody_cli::audit(&ctx, a),
+        Command::Similar(a) => media_cli::similar(&ctx, a),
+        Command::Derive(a) => media_cli::derive(&ctx, a),
+        Command::Lineage(a) => media_cli::lineage(&ctx, a),
+        Command::Fingerprint(a) => media_cli::fingerprint_cmd(&ctx, a),
+        Command::Export(c) => export_cli::export(&ctx, c),
+        Command::Import(c) => export_cli::import(&ctx, c),
     }
 }
 

@@ -147,3 +147,113 @@ pub fn random_bytes(n: usize, seed: u64) -> Vec<u8> {
     out.truncate(n);
     out
 }
+
+/// A photo-like picture: value noise over five octaves (a roughly 1/f
+/// spectrum, as natural images have) in three tinted channels plus the
+/// shapes of `jpeg_bytes`. Perceptual-hash tests need this texture: the
+/// smooth `jpeg_bytes` pictures have too little structure (PDQ quality < 50).
+pub fn photo(w: u32, h: u32, seed: u64) -> image::RgbImage {
+    let base = exif_builder::render(w, h, seed);
+    let mut rng = exif_builder::SplitMix64::new(seed ^ 0x5eed);
+    // Octave grids of random values, bilinearly interpolated.
+    let octaves: Vec<(u32, Vec<f32>)> = (0..5)
+        .map(|o| {
+            let cells = 3u32 << o;
+            let vals = (0..(cells + 1) * (cells + 1) * 3).map(|_| f32::from(rng.byte()) / 255.0 - 0.5).collect();
+            (cells, vals)
+        })
+        .collect();
+    image::RgbImage::from_fn(w, h, |x, y| {
+        let mut px = [0f32; 3];
+        for (o, (cells, vals)) in octaves.iter().enumerate() {
+            let fx = x as f32 / w as f32 * *cells as f32;
+            let fy = y as f32 / h as f32 * *cells as f32;
+            let (ix, iy) = (fx.floor() as u32, fy.floor() as u32);
+            let (tx, ty) = (fx - ix as f32, fy - iy as f32);
+            let at =
+                |cx: u32, cy: u32, c: usize| vals[(((cy.min(*cells)) * (cells + 1) + cx.min(*cells)) * 3) as usize + c];
+            let amp = 160.0 / (1u32 << o) as f32;
+            for (c, v) in px.iter_mut().enumerate() {
+                let top = at(ix, iy, c) * (1.0 - tx) + at(ix + 1, iy, c) * tx;
+                let bot = at(ix, iy + 1, c) * (1.0 - tx) + at(ix + 1, iy + 1, c) * tx;
+                *v += amp * (top * (1.0 - ty) + bot * ty);
+            }
+        }
+        let b = base.get_pixel(x, y).0;
+        image::Rgb([0, 1, 2].map(|c| (f32::from(b[c]) * 0.5 + 64.0 + px[c]).clamp(0.0, 255.0) as u8))
+    })
+}
+
+/// `photo` as a JPEG (quality 90).
+pub fn photo_jpeg(w: u32, h: u32, seed: u64) -> Vec<u8> {
+    exif_builder::encode_jpeg(&photo(w, h, seed), 90)
+}
+
+/// `photo` resized to nw×nh and re-encoded at `quality`: what a platform does to an upload.
+pub fn photo_resized(w: u32, h: u32, seed: u64, nw: u32, nh: u32, quality: u8) -> Vec<u8> {
+    let small = image::imageops::resize(&photo(w, h, seed), nw, nh, image::imageops::FilterType::Triangle);
+    exif_builder::encode_jpeg(&small, quality)
+}
+
+/// `photo` cropped to keep `keep_percent` % of its area, centred (the same
+/// share cut from each edge), re-encoded.
+pub fn photo_cropped(w: u32, h: u32, seed: u64, keep_percent: u32) -> Vec<u8> {
+    let img = photo(w, h, seed);
+    let side = (f64::from(keep_percent) / 100.0).sqrt();
+    let (cw, ch) = ((f64::from(w) * side).round() as u32, (f64::from(h) * side).round() as u32);
+    let crop = image::imageops::crop_imm(&img, (w - cw) / 2, (h - ch) / 2, cw, ch).to_image();
+    exif_builder::encode_jpeg(&crop, 90)
+}
+
+/// `photo` with `delta` added to every channel (clamped), re-encoded.
+pub fn photo_brightened(w: u32, h: u32, seed: u64, delta: i32) -> Vec<u8> {
+    let mut img = photo(w, h, seed);
+    for p in img.pixels_mut() {
+        for c in p.0.iter_mut() {
+            *c = (i32::from(*c) + delta).clamp(0, 255) as u8;
+        }
+    }
+    exif_builder::encode_jpeg(&img, 90)
+}
+
+/// Runs ffmpeg with `args` (after `-y -loglevel error`), panicking loudly on failure.
+fn ffmpeg(args: &[&str], out: &Path) {
+    let res = Command::new("ffmpeg").args(["-y", "-loglevel", "error"]).args(args).arg(out).output();
+    let out_ = match res {
+        Ok(o) => o,
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            panic!("ffmpeg not found on PATH: run `bash .ci/install-test-deps`")
+        }
+        Err(e) => panic!("could not run ffmpeg: {e}"),
+    };
+    assert!(out_.status.success(), "ffmpeg {args:?} failed: {}", String::from_utf8_lossy(&out_.stderr));
+}
+
+/// An H.264 MP4 of an ffmpeg lavfi source other than `make_mp4`'s testsrc2
+/// (e.g. `mandelbrot`, `life`, `smptebars`, `testsrc`): a different clip.
+pub fn make_mp4_source(dir: &Path, name: &str, source: &str, secs: u32, w: u32, h: u32) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
+    let path = dir.join(name);
+    let src = format!("{source}=size={w}x{h}:rate=25");
+    let t = secs.to_string();
+    ffmpeg(
+        &["-f", "lavfi", "-i", &src, "-t", &t, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-preset", "ultrafast"],
+        &path,
+    );
+    path
+}
+
+/// Re-encode `src` at w×h and constant rate factor `crf` (higher = lower
+/// bitrate), keeping FFmpeg's muxer tag the way platform pipelines do.
+pub fn reencode_mp4(src: &Path, dst: &Path, w: u32, h: u32, crf: u32) -> PathBuf {
+    let scale = format!("scale={w}:{h}");
+    let crf = crf.to_string();
+    let input = src.to_str().expect("utf-8 path");
+    ffmpeg(&["-i", input, "-vf", &scale, "-c:v", "libx264", "-crf", &crf, "-preset", "veryfast", "-an"], dst);
+    dst.to_path_buf()
+}
+
+/// `photo_jpeg` with an APP1 Exif segment built from `exif` (a camera original).
+pub fn photo_with_exif(w: u32, h: u32, seed: u64, exif: &Exif) -> Vec<u8> {
+    exif_builder::insert_exif(&photo_jpeg(w, h, seed), exif)
+}

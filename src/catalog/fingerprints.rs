@@ -1,0 +1,391 @@
+//! SQL for media intelligence (see `crate::fingerprint`): fingerprints,
+//! analysis status and hints, derived objects, similarity, derivations.
+//!
+//! `fingerprint`, `media_analysis`, `derived_object` and `similarity` hold
+//! derived, recomputable data; they are written inside `Catalog::write`
+//! together with one custody event that attests them. Derivations confirmed
+//! by a person change the logged `file.derived_from` through `Writer::update_row`.
+
+use rusqlite::types::Value as V;
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+
+use super::{now, Catalog, Table, Writer};
+use crate::error::{Error, Result};
+use crate::fingerprint::{Analysis, DerivedKind, FrameHash, Match};
+use crate::ids::FileId;
+
+/// One stored fingerprint.
+#[derive(Debug, Clone)]
+pub struct StoredFingerprint {
+    pub file: FileId,
+    pub frame_index: u32,
+    pub frame_ms: Option<u64>,
+    pub hash: [u8; 32],
+    pub quality: u8,
+}
+
+/// A derived object row.
+#[derive(Debug, Clone, Serialize)]
+pub struct DerivedObject {
+    pub file: FileId,
+    pub kind: String,
+    pub sha256: String,
+    pub media_type: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub size: u64,
+}
+
+/// A file's analysis row.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnalysisRow {
+    pub file: FileId,
+    pub status: String,
+    pub note: Option<String>,
+    pub method: String,
+    pub version: String,
+    pub frames: u32,
+    pub hints: serde_json::Value,
+    pub analyzed_at: String,
+}
+
+/// A recorded `similar-to` relation.
+#[derive(Debug, Clone, Serialize)]
+pub struct SimilarityRow {
+    pub file: FileId,
+    pub other: FileId,
+    pub distance: u32,
+    pub frames_matched: u32,
+    pub frames_total: u32,
+    pub looks_like: String,
+    pub created_at: String,
+}
+
+fn fp_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredFingerprint> {
+    let blob: Vec<u8> = r.get(3)?;
+    let mut hash = [0u8; 32];
+    if blob.len() == 32 {
+        hash.copy_from_slice(&blob);
+    }
+    Ok(StoredFingerprint {
+        file: FileId(r.get(0)?),
+        frame_index: r.get::<_, i64>(1)?.clamp(0, u32::MAX as i64) as u32,
+        frame_ms: r.get::<_, Option<i64>>(2)?.map(|v| v.max(0) as u64),
+        hash,
+        quality: r.get::<_, i64>(4)?.clamp(0, 100) as u8,
+    })
+}
+
+const FP_SELECT: &str = "SELECT file_id, frame_index, frame_ms, hash, quality FROM fingerprint";
+
+/// Record one batch of analyses, their derived objects (those not already
+/// recorded) and similarity, plus one attesting custody event. Returns, per
+/// analysis, which derived objects were newly recorded (the caller publishes
+/// those and discards the rest).
+pub(crate) fn record(w: &mut Writer<'_>, batch: &[(Analysis, Vec<Match>)]) -> Result<Vec<Vec<bool>>> {
+    let created = now();
+    let mut inserted_all = Vec::with_capacity(batch.len());
+    let mut attest = Vec::with_capacity(batch.len());
+    for (a, matches) in batch {
+        let fid = a.file.0;
+        w.tx.prepare_cached("DELETE FROM fingerprint WHERE file_id = ?1")?.execute([fid])?;
+        let mut ins = w.tx.prepare_cached(
+            "INSERT INTO fingerprint(file_id, method, version, frame_index, frame_ms, hash, quality, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        for f in &a.frames {
+            ins.execute(params![
+                fid,
+                a.method,
+                a.version,
+                i64::from(f.frame_index),
+                f.frame_ms.map(|m| m.min(i64::MAX as u64) as i64),
+                &f.hash[..],
+                i64::from(f.quality),
+                created
+            ])?;
+        }
+        drop(ins);
+        let hints = serde_json::to_string(&a.hints)
+            .map_err(|e| Error::Json { context: "transcode hints".into(), source: e })?;
+        w.tx.prepare_cached(
+            "INSERT OR REPLACE INTO media_analysis(file_id, status, note, method, version, frames, hints, analyzed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?
+        .execute(params![
+            fid,
+            a.status.as_str(),
+            a.note,
+            a.method,
+            a.version,
+            a.frames.len() as i64,
+            hints,
+            created
+        ])?;
+        let mut inserted = Vec::with_capacity(a.derived.len());
+        let mut derived_json = Vec::new();
+        for d in &a.derived {
+            let n = w
+                .tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO derived_object(file_id, kind, sha256, media_type, width, height, size, created_at)
+                     VALUES (?1, ?2, ?3, 'image/jpeg', ?4, ?5, ?6, ?7)",
+                )?
+                .execute(params![
+                    fid,
+                    d.kind.as_str(),
+                    d.sha256.to_hex(),
+                    i64::from(d.width),
+                    i64::from(d.height),
+                    d.size.min(i64::MAX as u64) as i64,
+                    created
+                ])?;
+            inserted.push(n == 1);
+            if n == 1 {
+                derived_json.push(serde_json::json!({"kind": d.kind.as_str(), "sha256": d.sha256.to_hex()}));
+            }
+        }
+        inserted_all.push(inserted);
+        let mut similar_json = Vec::new();
+        for m in matches {
+            w.tx.prepare_cached(
+                "INSERT OR REPLACE INTO similarity(file_id, other_id, distance, frames_matched, frames_total, looks_like, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                fid,
+                m.file.0,
+                i64::from(m.distance),
+                i64::from(m.frames_matched),
+                i64::from(m.frames_total),
+                m.looks_like.as_str(),
+                created
+            ])?;
+            similar_json.push(serde_json::json!({
+                "file": m.file.to_string(),
+                "distance": m.distance,
+                "frames_matched": m.frames_matched,
+                "frames_total": m.frames_total,
+                "looks_like": m.looks_like.as_str(),
+            }));
+        }
+        attest.push(serde_json::json!({
+            "file": a.file.to_string(),
+            "status": a.status.as_str(),
+            "method": a.method,
+            "version": a.version,
+            "frames": a.frames.len(),
+            "fingerprints_sha256": crate::fingerprint::digest(&a.frames),
+            "derived": derived_json,
+            "similar_to": similar_json,
+            "hints": a.hints.iter().map(|h| h.code.clone()).collect::<Vec<_>>(),
+        }));
+    }
+    if !attest.is_empty() {
+        w.append(super::Subject::Catalog, "media-analyzed", None, serde_json::json!({ "files": attest }))?;
+    }
+    Ok(inserted_all)
+}
+
+/// Every fingerprint, ordered by file and frame.
+pub(crate) fn all(conn: &rusqlite::Connection) -> Result<Vec<StoredFingerprint>> {
+    let mut stmt = conn.prepare(&format!("{FP_SELECT} ORDER BY file_id, frame_index"))?;
+    let rows = stmt.query_map([], fp_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+impl Catalog {
+    /// Fingerprints of one file, in frame order.
+    pub fn fingerprints_of(&self, file: FileId) -> Result<Vec<StoredFingerprint>> {
+        let mut stmt = self.conn().prepare_cached(&format!("{FP_SELECT} WHERE file_id = ?1 ORDER BY frame_index"))?;
+        let rows = stmt.query_map([file.0], fp_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every fingerprint in the catalog (for building a search index).
+    pub fn all_fingerprints(&self) -> Result<Vec<StoredFingerprint>> {
+        all(self.conn())
+    }
+
+    /// Every derived object (for audit and `show`).
+    pub fn derived_objects(&self) -> Result<Vec<DerivedObject>> {
+        self.derived_query(
+            "SELECT file_id, kind, sha256, media_type, width, height, size FROM derived_object ORDER BY id",
+            None,
+        )
+    }
+
+    pub fn derived_objects_of(&self, file: FileId) -> Result<Vec<DerivedObject>> {
+        self.derived_query(
+            "SELECT file_id, kind, sha256, media_type, width, height, size FROM derived_object WHERE file_id = ?1 ORDER BY id",
+            Some(file),
+        )
+    }
+
+    fn derived_query(&self, sql: &str, file: Option<FileId>) -> Result<Vec<DerivedObject>> {
+        let mut stmt = self.conn().prepare_cached(sql)?;
+        let map = |r: &rusqlite::Row<'_>| {
+            Ok(DerivedObject {
+                file: FileId(r.get(0)?),
+                kind: r.get(1)?,
+                sha256: r.get(2)?,
+                media_type: r.get(3)?,
+                width: r.get(4)?,
+                height: r.get(5)?,
+                size: r.get::<_, i64>(6)?.max(0) as u64,
+            })
+        };
+        let rows = match file {
+            Some(f) => stmt.query_map([f.0], map)?.collect::<rusqlite::Result<Vec<_>>>()?,
+            None => stmt.query_map([], map)?.collect::<rusqlite::Result<Vec<_>>>()?,
+        };
+        Ok(rows)
+    }
+
+    pub fn analysis_of(&self, file: FileId) -> Result<Option<AnalysisRow>> {
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "SELECT file_id, status, note, method, version, frames, hints, analyzed_at FROM media_analysis WHERE file_id = ?1",
+            )?
+            .query_row([file.0], |r| {
+                let hints: String = r.get(6)?;
+                Ok(AnalysisRow {
+                    file: FileId(r.get(0)?),
+                    status: r.get(1)?,
+                    note: r.get(2)?,
+                    method: r.get(3)?,
+                    version: r.get(4)?,
+                    frames: r.get::<_, i64>(5)?.clamp(0, u32::MAX as i64) as u32,
+                    hints: serde_json::from_str(&hints).unwrap_or(serde_json::Value::Null),
+                    analyzed_at: r.get(7)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// Image and video files with no analysis, or whose analysis could not
+    /// fingerprint them for want of ffmpeg.
+    pub fn files_needing_analysis(&self) -> Result<Vec<FileId>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT f.id FROM file f LEFT JOIN media_analysis m ON m.file_id = f.id
+             WHERE (f.media_type LIKE 'image/%' OR f.media_type LIKE 'video/%')
+               AND (m.file_id IS NULL OR m.status = 'no-ffmpeg') ORDER BY f.id",
+        )?;
+        let rows = stmt.query_map([], |r| r.get::<_, i64>(0).map(FileId))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Recorded `similar-to` relations touching `file`, either direction.
+    pub fn similarity_of(&self, file: FileId) -> Result<Vec<SimilarityRow>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT file_id, other_id, distance, frames_matched, frames_total, looks_like, created_at FROM similarity
+             WHERE file_id = ?1 OR other_id = ?1 ORDER BY distance, file_id, other_id",
+        )?;
+        let rows = stmt.query_map([file.0], |r| {
+            Ok(SimilarityRow {
+                file: FileId(r.get(0)?),
+                other: FileId(r.get(1)?),
+                distance: r.get::<_, i64>(2)?.max(0) as u32,
+                frames_matched: r.get::<_, i64>(3)?.max(0) as u32,
+                frames_total: r.get::<_, i64>(4)?.max(0) as u32,
+                looks_like: r.get(5)?,
+                created_at: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Files whose `derived_from` is `file`.
+    pub fn derived_children(&self, file: FileId) -> Result<Vec<FileId>> {
+        let mut stmt = self.conn().prepare_cached("SELECT id FROM file WHERE derived_from = ?1 ORDER BY id")?;
+        let rows = stmt.query_map([file.0], |r| r.get::<_, i64>(0).map(FileId))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// How the latest confirmed derivation of `file` was described, from its custody log.
+    pub fn derivation_how(&self, file: FileId) -> Result<Option<String>> {
+        let details: Option<String> = self
+            .conn()
+            .prepare_cached(
+                "SELECT details FROM custody_event WHERE subject_type = 'file' AND subject_id = ?1 AND action = 'derived'
+                 ORDER BY seq DESC LIMIT 1",
+            )?
+            .query_row([file.0], |r| r.get(0))
+            .optional()?;
+        Ok(details
+            .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
+            .and_then(|v| v.get("how").and_then(|h| h.as_str()).map(str::to_string)))
+    }
+
+    /// Record that `file` was derived from `from` (logged change of
+    /// `file.derived_from`). Returns false when exactly this was already recorded.
+    pub fn set_derivation(&mut self, file: FileId, from: FileId, how: &str, reason: Option<&str>) -> Result<bool> {
+        if file == from {
+            return Err(Error::invalid("derivation", file.to_string(), "a file cannot derive from itself"));
+        }
+        let child = self.file(file)?;
+        self.file(from)?;
+        // Refuse cycles: `from` must not (transitively) derive from `file`.
+        let mut cur = Some(from);
+        let mut steps = 0;
+        while let Some(c) = cur {
+            if c == file {
+                return Err(Error::Conflict(format!(
+                    "{from} already derives (directly or through others) from {file}; a derivation cycle is not allowed"
+                )));
+            }
+            steps += 1;
+            if steps > 100_000 {
+                return Err(Error::Corrupt("derivation chain too long (a cycle in the catalog?)".into()));
+            }
+            cur = self.file(c)?.derived_from;
+        }
+        let previous_how = self.derivation_how(file)?;
+        if child.derived_from == Some(from) && previous_how.as_deref() == Some(how) {
+            return Ok(false);
+        }
+        let extra = serde_json::json!({ "how": how, "from": from.to_string() });
+        self.write(|w| {
+            let changed = w.update_row(
+                Table::File,
+                file.0,
+                &[("derived_from", V::Integer(from.0))],
+                "derived",
+                reason,
+                extra.clone(),
+            )?;
+            if changed.is_empty() {
+                // Same parent, new description: log the description alone.
+                w.append(Table::File.subject(file.0), "derived", reason, extra)?;
+            }
+            Ok(())
+        })?;
+        Ok(true)
+    }
+}
+
+/// Frames of one analysis as stored rows (used by tests and the in-batch index).
+pub(crate) fn as_stored(file: FileId, frames: &[FrameHash]) -> Vec<StoredFingerprint> {
+    frames
+        .iter()
+        .map(|f| StoredFingerprint {
+            file,
+            frame_index: f.frame_index,
+            frame_ms: f.frame_ms,
+            hash: f.hash,
+            quality: f.quality,
+        })
+        .collect()
+}
+
+impl DerivedKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DerivedKind::Thumbnail => "thumbnail",
+            DerivedKind::Poster => "poster",
+            DerivedKind::ContactSheet => "contact-sheet",
+        }
+    }
+}

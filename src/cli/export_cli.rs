@@ -1,0 +1,282 @@
+//! `evcat export` (bag, prov, claimreview, csv, report) and `evcat import` (bag, csv).
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use evcat::export::bag::{BagCheck, BagImport, BagOptions};
+use evcat::export::csv::CsvWhat;
+use evcat::export::{FileExport, Scope};
+use evcat::ids::{ArticleId, ClaimId, EvidenceId};
+use evcat::{Error, Result};
+
+use super::Ctx;
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCmd {
+    /// A BagIt bag (RFC 8493): files, metadata.json, custody events and a README
+    /// telling the receiver how to verify. Recorded as an `exported` event.
+    Bag(BagArgs),
+    /// W3C PROV-JSON: files and evidence as entities, acquisitions and
+    /// derivations as activities, actors and authors as agents.
+    Prov(FileArgs),
+    /// schema.org ClaimReview JSON-LD of the claims with their evidence.
+    Claimreview(FileArgs),
+    /// One table as CSV (for spreadsheets).
+    Csv(CsvArgs),
+    /// One self-contained HTML page (no external requests) to open offline:
+    /// article with claims highlighted, evidence with thumbnails, provenance,
+    /// custody timeline, last audit.
+    Report(FileArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCmd {
+    /// Verify a bag made by `evcat export bag` (manifests, paths, custody
+    /// events), then merge its records; exit 1 if verification fails.
+    /// Importing the same bag twice changes nothing.
+    Bag {
+        /// The bag directory.
+        dir: PathBuf,
+        /// Only verify; change nothing.
+        #[arg(long)]
+        verify_only: bool,
+    },
+    /// A spreadsheet of evidence (columns url, platform, title, author,
+    /// posted_at, notes; optional kind, description, platform_id; header names
+    /// in any case) becomes referenced evidence, all rows or none.
+    Csv {
+        /// The CSV file (UTF-8, header in row 1).
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+#[group(id = "scope", multiple = false)]
+pub struct ScopeArgs {
+    /// Everything about this article: its claims, their links and evidence.
+    #[arg(long, group = "scope")]
+    pub article: Option<ArticleId>,
+    /// One claim with its article, links and evidence.
+    #[arg(long, group = "scope")]
+    pub claim: Option<ClaimId>,
+    /// One evidence item with its files and the claims citing it.
+    #[arg(long, group = "scope")]
+    pub evidence: Option<EvidenceId>,
+    /// The whole catalog.
+    #[arg(long, group = "scope")]
+    pub all: bool,
+}
+
+impl ScopeArgs {
+    fn scope(&self) -> Option<Scope> {
+        if let Some(a) = self.article {
+            Some(Scope::Article(a))
+        } else if let Some(c) = self.claim {
+            Some(Scope::Claim(c))
+        } else if let Some(e) = self.evidence {
+            Some(Scope::Evidence(e))
+        } else if self.all {
+            Some(Scope::All)
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct BagArgs {
+    /// The bag directory to create.
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// Source-Organization in bag-info.txt (default: the catalog id).
+    #[arg(long, env = "EVCAT_ORGANIZATION")]
+    pub organization: Option<String>,
+    /// Replace OUT if it is an existing bag.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FileArgs {
+    /// The file to write.
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// Overwrite OUT if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CsvTable {
+    Evidence,
+    Files,
+    Claims,
+    Links,
+}
+
+#[derive(Debug, Args)]
+pub struct CsvArgs {
+    /// The CSV file to write.
+    pub out: PathBuf,
+    /// Which table.
+    #[arg(long)]
+    pub what: CsvTable,
+    /// Overwrite OUT if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+fn file_text(r: &FileExport) -> String {
+    let mut s = format!(
+        "wrote {} ({} bytes, sha256 {}) — {} {}; recorded as event #{}\n",
+        r.out.display(),
+        r.bytes,
+        r.sha256,
+        r.format,
+        r.scope,
+        r.event
+    );
+    for w in &r.warnings {
+        s.push_str(&format!("warning: {w}\n"));
+    }
+    s
+}
+
+pub fn export(ctx: &Ctx, cmd: ExportCmd) -> Result<u8> {
+    let mut cat = ctx.open()?;
+    match cmd {
+        ExportCmd::Bag(a) => {
+            let scope = a.scope.scope().ok_or_else(|| {
+                Error::invalid(
+                    "bag scope",
+                    "",
+                    "choose what to export: --article A3, --claim C7, --evidence E12 or --all",
+                )
+            })?;
+            let r = cat.export_bag(&a.out, &BagOptions { scope, force: a.force, organization: a.organization })?;
+            ctx.out.emit(&r, || {
+                let mut s = format!(
+                    "wrote bag {} ({}; {} files with bytes, {} evidence, {} claims, {} articles, {} custody events)\nhead {} (event #{})\nverify with: bagit.py --validate {}\n",
+                    r.out.display(),
+                    r.external_identifier,
+                    r.files_with_bytes,
+                    r.counts.evidence,
+                    r.counts.claims,
+                    r.counts.articles,
+                    r.events,
+                    r.head,
+                    r.event,
+                    r.out.display()
+                );
+                for w in &r.warnings {
+                    s.push_str(&format!("warning: {w}\n"));
+                }
+                s
+            })?;
+        }
+        ExportCmd::Prov(a) => {
+            let r = cat.export_prov(&a.out, a.scope.scope().unwrap_or(Scope::All), a.force)?;
+            ctx.out.emit(&r, || file_text(&r))?;
+        }
+        ExportCmd::Claimreview(a) => {
+            let r = cat.export_claimreview(&a.out, a.scope.scope().unwrap_or(Scope::All), a.force)?;
+            ctx.out.emit(&r, || file_text(&r))?;
+        }
+        ExportCmd::Csv(a) => {
+            let what = match a.what {
+                CsvTable::Evidence => CsvWhat::Evidence,
+                CsvTable::Files => CsvWhat::Files,
+                CsvTable::Claims => CsvWhat::Claims,
+                CsvTable::Links => CsvWhat::Links,
+            };
+            let r = cat.export_csv(&a.out, what, a.force)?;
+            ctx.out.emit(&r, || file_text(&r))?;
+        }
+        ExportCmd::Report(a) => {
+            let r = cat.export_report(&a.out, a.scope.scope().unwrap_or(Scope::All), a.force)?;
+            ctx.out.emit(&r, || file_text(&r))?;
+        }
+    }
+    Ok(0)
+}
+
+fn check_text(c: &BagCheck) -> String {
+    let mut s = String::new();
+    for p in &c.problems {
+        s.push_str(&format!("PROBLEM {p}\n"));
+    }
+    if c.valid {
+        s.push_str(&format!(
+            "bag verified: {} payload files ({} bytes), {} events verified ({} gaps where other records' events were left out), {} records match their events; head {}\n",
+            c.payload_files,
+            c.payload_bytes,
+            c.events_verified,
+            c.chain_gaps,
+            c.records_verified,
+            c.head.as_deref().unwrap_or("-")
+        ));
+    } else {
+        s.push_str(&format!("bag REJECTED: {} problem(s); nothing was imported\n", c.problems.len()));
+    }
+    s
+}
+
+fn import_text(r: &BagImport) -> String {
+    let mut s = check_text(&r.check);
+    if r.already_imported {
+        s.push_str("everything in this bag is already in the catalog; nothing changed\n");
+    } else if r.imported {
+        let c = &r.created;
+        s.push_str(&format!(
+            "imported {} articles, {} evidence, {} files, {} claims, {} links (already here: {} records); recorded as event #{}\n",
+            c.articles,
+            c.evidence,
+            c.files,
+            c.claims,
+            c.links,
+            r.existing.articles + r.existing.evidence + r.existing.files + r.existing.claims + r.existing.links,
+            r.event.unwrap_or_default()
+        ));
+    }
+    for k in &r.skipped {
+        s.push_str(&format!("skipped {k}\n"));
+    }
+    s
+}
+
+pub fn import(ctx: &Ctx, cmd: ImportCmd) -> Result<u8> {
+    match cmd {
+        ImportCmd::Bag { dir, verify_only: true } => {
+            let c = evcat::export::bag::verify_bag(&dir)?;
+            ctx.out.emit(&c, || check_text(&c))?;
+            Ok(if c.valid { 0 } else { 1 })
+        }
+        ImportCmd::Bag { dir, verify_only: false } => {
+            let mut cat = ctx.open()?;
+            let r = cat.import_bag(&dir)?;
+            ctx.out.emit(&r, || import_text(&r))?;
+            Ok(if r.check.valid { 0 } else { 1 })
+        }
+        ImportCmd::Csv { file } => {
+            let mut cat = ctx.open()?;
+            let r = cat.import_csv(&file)?;
+            ctx.out.emit(&r, || {
+                let mut s =
+                    format!("{}: {} evidence items recorded, {} already known\n", r.file, r.created, r.existing);
+                for row in &r.rows {
+                    s.push_str(&format!(
+                        "  row {:<5} {}{}\n",
+                        row.row,
+                        row.evidence,
+                        if row.existing { " (already recorded)" } else { "" }
+                    ));
+                }
+                s
+            })?;
+            Ok(0)
+        }
+    }
+}
