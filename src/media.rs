@@ -314,14 +314,25 @@ fn mp4_facts<R: Read + Seek>(r: &mut R, size: u64, facts: &mut MediaFacts) -> io
         facts.warnings.push("MP4: no readable moov box (truncated or fragmented file)".into());
         return Ok(());
     };
+    // The movie header and sample-entry codes come from our own bounded box
+    // walk (mp4parse does not expose them); tracks from mp4parse, Mozilla's
+    // parser that Firefox ships and OSS-Fuzz fuzzes.
+    if let Some(mvhd) = child(&moov_payload(&moov), b"mvhd") {
+        if let Some((creation, timescale, duration)) = parse_mvhd(mvhd) {
+            if timescale > 0 {
+                facts.duration_ms = duration.checked_mul(1000).map(|d| d / u64::from(timescale));
+            }
+            facts.captured_at = mp4_time(creation);
+        }
+    }
+    let codes = sample_entry_codes(&moov_payload(&moov));
     let mut buf = ftyp;
     buf.extend_from_slice(&moov);
-    let len = buf.len() as u64;
-    let parsed = guarded(|| mp4::Mp4Reader::read_header(Cursor::new(buf), len));
-    let mp4 = match parsed {
-        Ok(Ok(m)) => m,
+    let parsed = guarded(|| mp4parse::read_mp4(&mut Cursor::new(buf)));
+    let ctx = match parsed {
+        Ok(Ok(c)) => c,
         Ok(Err(e)) => {
-            facts.warnings.push(format!("MP4: {e}"));
+            facts.warnings.push(format!("MP4: {e:?}"));
             return Ok(());
         }
         Err(e) => {
@@ -329,29 +340,39 @@ fn mp4_facts<R: Read + Seek>(r: &mut R, size: u64, facts: &mut MediaFacts) -> io
             return Ok(());
         }
     };
-    let mvhd = &mp4.moov.mvhd;
-    if mvhd.timescale > 0 {
-        facts.duration_ms = mvhd.duration.checked_mul(1000).map(|d| d / u64::from(mvhd.timescale));
-    }
-    facts.captured_at = mp4_time(mvhd.creation_time);
-    let mut tracks: Vec<_> = mp4.tracks().values().collect();
-    tracks.sort_by_key(|t| t.track_id());
     let mut has_video = false;
-    for t in tracks {
-        let code = t.box_type().ok().map(|c| c.to_string());
-        match t.track_type() {
-            Ok(mp4::TrackType::Video) => {
+    for (i, t) in ctx.tracks.iter().enumerate() {
+        let code = codes.get(i).cloned().flatten();
+        match t.track_type {
+            mp4parse::TrackType::Video => {
                 has_video = true;
                 if facts.video_codec.is_none() {
                     facts.video_codec = code;
-                    let (w, h) = (u32::from(t.width()), u32::from(t.height()));
-                    if w > 0 && h > 0 {
+                    let entry_dims = t.stsd.as_ref().and_then(|s| {
+                        s.descriptions.iter().find_map(|d| match d {
+                            mp4parse::SampleEntry::Video(v) => Some((u32::from(v.width), u32::from(v.height))),
+                            _ => None,
+                        })
+                    });
+                    // tkhd sizes are 16.16 fixed point.
+                    let tkhd_dims = t.tkhd.as_ref().map(|h| (h.width >> 16, h.height >> 16));
+                    if let Some((w, h)) = entry_dims.or(tkhd_dims).filter(|&(w, h)| w > 0 && h > 0) {
                         facts.width = Some(w);
                         facts.height = Some(h);
                     }
                 }
+                if facts.duration_ms.is_none() {
+                    facts.duration_ms = track_ms(t);
+                }
             }
-            Ok(mp4::TrackType::Audio) if facts.audio_codec.is_none() => facts.audio_codec = code,
+            mp4parse::TrackType::Audio => {
+                if facts.audio_codec.is_none() {
+                    facts.audio_codec = code;
+                }
+                if facts.duration_ms.is_none() {
+                    facts.duration_ms = track_ms(t);
+                }
+            }
             _ => {}
         }
     }
@@ -364,6 +385,82 @@ fn mp4_facts<R: Read + Seek>(r: &mut R, size: u64, facts: &mut MediaFacts) -> io
         facts.kind = MediaKind::Video;
     }
     Ok(())
+}
+
+fn track_ms(t: &mp4parse::Track) -> Option<u64> {
+    let (d, scale) = (t.duration?.0, t.timescale?.0);
+    (scale > 0).then(|| d.checked_mul(1000).map(|x| x / scale)).flatten()
+}
+
+/// The boxes directly inside `buf`, as (type, payload). Stops at the first
+/// malformed header, so every step advances and stays inside `buf`.
+fn boxes(buf: &[u8]) -> Vec<([u8; 4], &[u8])> {
+    let mut out = Vec::new();
+    let mut pos = 0usize;
+    while buf.len().saturating_sub(pos) >= 8 && out.len() < MAX_TOP_BOXES {
+        let b = &buf[pos..];
+        let size32 = u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize;
+        let name = [b[4], b[5], b[6], b[7]];
+        let (header, size) = match size32 {
+            0 => (8, b.len()),
+            1 if b.len() >= 16 => {
+                let mut large = [0u8; 8];
+                large.copy_from_slice(&b[8..16]);
+                (16, usize::try_from(u64::from_be_bytes(large)).unwrap_or(usize::MAX))
+            }
+            1 => break,
+            n => (8, n),
+        };
+        if size < header || size > b.len() {
+            break;
+        }
+        out.push((name, &b[header..size]));
+        pos += size;
+    }
+    out
+}
+
+fn child<'a>(buf: &'a [u8], name: &[u8; 4]) -> Option<&'a [u8]> {
+    boxes(buf).into_iter().find(|(n, _)| n == name).map(|(_, p)| p)
+}
+
+/// The payload of a whole `moov` box (header included in `moov`).
+fn moov_payload(moov: &[u8]) -> Vec<u8> {
+    boxes(moov).into_iter().find(|(n, _)| n == b"moov").map(|(_, p)| p.to_vec()).unwrap_or_default()
+}
+
+/// (creation time, timescale, duration) from an `mvhd` payload.
+fn parse_mvhd(p: &[u8]) -> Option<(u64, u32, u64)> {
+    let be32 = |o: usize| p.get(o..o + 4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+    let be64 = |o: usize| {
+        p.get(o..o + 8).map(|b| {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(b);
+            u64::from_be_bytes(a)
+        })
+    };
+    match p.first()? {
+        0 => Some((u64::from(be32(4)?), be32(12)?, u64::from(be32(16)?))),
+        1 => Some((be64(4)?, be32(20)?, be64(24)?)),
+        _ => None,
+    }
+}
+
+/// Per `trak`, in order: the four-character code of its first sample entry
+/// (`avc1`, `hvc1`, `mp4a`, ...), which names the codec as the file does.
+fn sample_entry_codes(moov: &[u8]) -> Vec<Option<String>> {
+    boxes(moov)
+        .into_iter()
+        .filter(|(n, _)| n == b"trak")
+        .map(|(_, trak)| {
+            let stsd = child(trak, b"mdia")
+                .and_then(|m| child(m, b"minf"))
+                .and_then(|m| child(m, b"stbl"))
+                .and_then(|s| child(s, b"stsd"))?;
+            let (name, _) = *boxes(stsd.get(8..)?).first()?;
+            name.iter().all(|c| c.is_ascii_graphic()).then(|| String::from_utf8_lossy(&name).into_owned())
+        })
+        .collect()
 }
 
 /// MP4 times count seconds from 1904-01-01 UTC; 0 means unset.
@@ -432,6 +529,22 @@ mod tests {
         assert_eq!(exif_time("2026:03:14 13:02:03", Some("+01:00")).as_deref(), Some("2026-03-14T13:02:03+01:00"));
         assert_eq!(exif_time("2026:03:14 13:02:03", Some("junk")).as_deref(), Some("2026-03-14T13:02:03"));
         assert_eq!(exif_time("0000:00:00 00:00:00", None), None);
+    }
+
+    /// Inputs the fuzzers found (tests/data/fuzz/probe_media): each must be
+    /// probed quickly. A hang fails after 60 s instead of blocking the suite.
+    #[test]
+    fn fuzz_regressions_finish() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz/probe_media");
+        let inputs: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+        assert!(!inputs.is_empty());
+        for p in inputs {
+            let bytes = std::fs::read(&p).unwrap();
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || tx.send(probe_reader(Cursor::new(bytes)).map(|f| f.warnings)));
+            let got = rx.recv_timeout(std::time::Duration::from_secs(60));
+            assert!(got.is_ok(), "probing {} did not finish within 60 s", p.display());
+        }
     }
 
     proptest! {
