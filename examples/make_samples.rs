@@ -51,8 +51,10 @@ fn main() {
     };
     write(&dir, "steps-photo.jpg", &exif_builder::jpeg_with_exif(800, 600, 7_041_993, &steps_exif));
 
-    make_mp4(&dir.join("barrier-clip.mp4"), 6, 320, 240, "2026-03-14T04:20:00Z");
-    make_mp4(&dir.join("livestream-excerpt.mp4"), 8, 320, 240, "2026-03-14T05:05:00Z");
+    // Two visually unrelated sources, so near-duplicate detection has nothing to
+    // find between the clips (both being test patterns made them match).
+    make_mp4(&dir.join("barrier-clip.mp4"), "testsrc2", 6, 320, 240, "2026-03-14T04:20:00Z");
+    make_mp4(&dir.join("livestream-excerpt.mp4"), "mandelbrot", 8, 320, 240, "2026-03-14T05:05:00Z");
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) {
@@ -63,10 +65,10 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) {
 
 /// Mirrors `make_mp4` in tests/common/media.rs, plus a CRF to keep the
 /// committed clips small.
-fn make_mp4(path: &Path, secs: u32, w: u32, h: u32, creation_time: &str) {
+fn make_mp4(path: &Path, source: &str, secs: u32, w: u32, h: u32, creation_time: &str) {
     let out = Command::new("ffmpeg")
         .args(["-y", "-loglevel", "error", "-f", "lavfi", "-i"])
-        .arg(format!("testsrc2=size={w}x{h}:rate=25"))
+        .arg(format!("{source}=size={w}x{h}:rate=25"))
         .args(["-f", "lavfi", "-i", "sine=frequency=440"])
         .arg("-t")
         .arg(secs.to_string())
