@@ -229,7 +229,7 @@ fn prepare(c: &Candidate, cat_store: &crate::store::Store, in_place: bool) -> Re
         let (sha, size) = hash_reader(f).map_err(|e| Error::io("read", path, e))?;
         (sha, size, Storage::InPlace, None)
     } else {
-        let st = cat_store.stage_file(path)?;
+        let st = cat_store.stage_file_unsynced(path)?;
         (st.sha256, st.size, Storage::Object, Some(st))
     };
     // Probe the bytes we hashed (the staged copy), not a source that may change.
@@ -300,6 +300,13 @@ impl Catalog {
                 batch.par_iter().map(|c| (c.path.clone(), prepare(c, &store, opts.in_place))).collect();
             let staged: Vec<Staged> =
                 prepared.iter().filter_map(|(_, r)| r.as_ref().ok().and_then(|p| p.staged.clone())).collect();
+            // Objects durable before the rows that reference them commit.
+            if let Err(e) = store.sync_staged(&staged) {
+                for st in &staged {
+                    store.discard(st);
+                }
+                return Err(e);
+            }
             let items = match self.record_batch(prepared, opts) {
                 Ok(items) => items,
                 Err(e) => {
@@ -310,9 +317,7 @@ impl Catalog {
                 }
             };
             // Committed: now the objects may appear under their addresses.
-            for st in &staged {
-                store.publish(st)?;
-            }
+            store.publish_all(&staged)?;
             let new_files: Vec<FileId> = items
                 .iter()
                 .filter_map(|i| if let AddItem::Registered { file, .. } = i { Some(*file) } else { None })
@@ -388,6 +393,19 @@ impl Catalog {
             }
             Ok(items)
         })
+    }
+
+    /// The media facts alone (no hashing): what `probe --no-hash` shows.
+    pub fn probe_facts(path: &Path) -> Result<(u64, MediaFacts)> {
+        let meta = fs::metadata(path).map_err(|e| Error::io("stat", path, e))?;
+        if !meta.is_file() {
+            return Err(Error::Unsupported {
+                path: path.to_path_buf(),
+                reason: format!("not a regular file ({})", kind_of(&meta)),
+            });
+        }
+        let facts = media::probe_path(path).map_err(|e| Error::io("read", path, e))?;
+        Ok((meta.len(), facts))
     }
 
     /// What would be recorded for a file, without registering it.

@@ -19,6 +19,8 @@ use serde::{Deserialize, Serialize};
 const SNIFF_LEN: usize = 8192;
 /// Prefix read when looking for EXIF (JPEG APP1 sits in the first segments).
 const EXIF_SCAN_LEN: u64 = 4 << 20;
+/// First, cheaper attempt at the EXIF prefix.
+const EXIF_FIRST_TRY: u64 = 256 << 10;
 /// Largest `moov` box parsed; bigger ones are reported, not read.
 const MAX_MOOV: u64 = 64 << 20;
 /// Top-level MP4 boxes walked before giving up (hostile files with millions of tiny boxes).
@@ -163,9 +165,18 @@ fn image_facts<R: Read + Seek>(r: &mut R, facts: &mut MediaFacts) -> io::Result<
 }
 
 fn exif_facts<R: Read + Seek>(r: &mut R, size: u64, facts: &mut MediaFacts) -> io::Result<()> {
+    // Most files keep EXIF in their first kilobytes (JPEG APP1 precedes the
+    // image data): try a small prefix, and a larger one only if it ran out.
     let mut prefix = Vec::new();
-    r.take(EXIF_SCAN_LEN.min(size)).read_to_end(&mut prefix)?;
-    let parsed = guarded(|| exif::Reader::new().read_from_container(&mut Cursor::new(&prefix)));
+    (&mut *r).take(EXIF_FIRST_TRY.min(size)).read_to_end(&mut prefix)?;
+    let mut parsed = guarded(|| exif::Reader::new().read_from_container(&mut Cursor::new(&prefix)));
+    // A JPEG that reached its image data without APP1 has no EXIF; any other
+    // failure on a cut prefix may just be the cut.
+    let jpeg_without_exif = prefix.starts_with(&[0xff, 0xd8]) && matches!(parsed, Ok(Err(exif::Error::NotFound(_))));
+    if matches!(parsed, Ok(Err(_))) && !jpeg_without_exif && size > EXIF_FIRST_TRY {
+        r.take(EXIF_SCAN_LEN.min(size) - EXIF_FIRST_TRY).read_to_end(&mut prefix)?;
+        parsed = guarded(|| exif::Reader::new().read_from_container(&mut Cursor::new(&prefix)));
+    }
     let ex = match parsed {
         Ok(Ok(ex)) => ex,
         // "No Exif data found" is the normal case for stripped files.

@@ -148,6 +148,16 @@ fn probe_reports_without_registering() {
     assert_eq!(c.json(&["list", "files"]).as_array().unwrap().len(), 0);
     let text = c.ok(&["probe", s(&p)]);
     assert!(text.contains("image/jpeg"), "{text}");
+    // Several files keep their order; --no-hash gives the same facts.
+    let q = c.write("q.png", &media::png_bytes(20, 10, 3));
+    let both = c.json(&["probe", "--no-hash", s(&p), s(&q)]);
+    assert!(both[0]["sha256"].is_null());
+    assert_eq!(both[0]["facts"], out[0]["facts"]);
+    assert_eq!(both[1]["facts"]["media_type"], "image/png");
+    // EXIF beyond the first read attempt is still found (large JPEG).
+    let exif = media::Exif { make: Some("Far Away".into()), ..Default::default() };
+    let big = c.write("big.jpg", &media::jpeg_with_exif(3000, 2000, 4, &exif));
+    assert_eq!(c.json(&["probe", "--no-hash", s(&big)])[0]["facts"]["make"], "Far Away");
 }
 
 #[test]

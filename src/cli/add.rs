@@ -70,6 +70,9 @@ pub struct ProbeArgs {
     /// Files to inspect.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    /// Skip the SHA-256 (reads only headers: fast over large videos).
+    #[arg(long)]
+    pub no_hash: bool,
 }
 
 struct Bar(ProgressBar);
@@ -183,10 +186,23 @@ pub fn add(ctx: &Ctx, a: AddArgs) -> Result<u8> {
 }
 
 pub fn probe(ctx: &Ctx, a: ProbeArgs) -> Result<u8> {
+    use rayon::prelude::*;
+    // Files in parallel, results in the order given.
+    let results: Vec<_> = a
+        .paths
+        .par_iter()
+        .map(|p| {
+            if a.no_hash {
+                Catalog::probe_facts(p).map(|(size, facts)| (None, size, facts))
+            } else {
+                Catalog::probe(p).map(|(sha, size, facts)| (Some(sha), size, facts))
+            }
+        })
+        .collect();
     let mut docs = Vec::new();
     let mut failed = 0;
-    for p in &a.paths {
-        match Catalog::probe(p) {
+    for (p, r) in a.paths.iter().zip(results) {
+        match r {
             Ok((sha, size, facts)) => docs.push(serde_json::json!({
                 "path": p, "sha256": sha, "size": size, "facts": facts,
             })),
@@ -206,7 +222,11 @@ pub fn probe(ctx: &Ctx, a: ProbeArgs) -> Result<u8> {
                 continue;
             }
             s.push_str(&format!("{}\n", d["path"].as_str().unwrap_or_default()));
-            s.push_str(&format!("  sha256  {}\n  size    {}\n", d["sha256"].as_str().unwrap_or_default(), d["size"]));
+            s.push_str(&format!(
+                "  sha256  {}\n  size    {}\n",
+                d["sha256"].as_str().unwrap_or("(not computed: --no-hash)"),
+                d["size"]
+            ));
             if let Some(facts) = d["facts"].as_object() {
                 for (k, v) in facts {
                     if v.is_null() || v == &serde_json::json!([]) || v == &serde_json::json!(false) {
