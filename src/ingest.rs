@@ -286,6 +286,8 @@ impl Catalog {
         let candidates = collect(paths, opts.follow_links, &mut report);
         progress.discovered(candidates.len() as u64, candidates.iter().map(|c| c.size).sum());
 
+        // Batch boundaries: at most BATCH_FILES files / BATCH_BYTES bytes.
+        let mut ranges = Vec::new();
         let mut start = 0;
         while start < candidates.len() {
             let mut end = start;
@@ -294,24 +296,40 @@ impl Catalog {
                 bytes += candidates[end].size;
                 end += 1;
             }
-            let batch = &candidates[start..end];
-            let store = self.store().clone();
-            let prepared: Vec<(PathBuf, Result<Prepared>)> =
-                batch.par_iter().map(|c| (c.path.clone(), prepare(c, &store, opts.in_place))).collect();
-            let staged: Vec<Staged> =
-                prepared.iter().filter_map(|(_, r)| r.as_ref().ok().and_then(|p| p.staged.clone())).collect();
+            ranges.push((start, end, bytes));
+            start = end;
+        }
+        let store = self.store().clone();
+        let prepare_batch = |(s, e, _): (usize, usize, u64)| -> Vec<(PathBuf, Result<Prepared>)> {
+            candidates[s..e].par_iter().map(|c| (c.path.clone(), prepare(c, &store, opts.in_place))).collect()
+        };
+        let staged_of = |prepared: &[(PathBuf, Result<Prepared>)]| -> Vec<Staged> {
+            prepared.iter().filter_map(|(_, r)| r.as_ref().ok().and_then(|p| p.staged.clone())).collect()
+        };
+
+        // Pipeline: while batch N is recorded (one SQLite transaction, serial),
+        // batch N+1 is hashed, copied and probed on the other cores. Staged
+        // bytes stay invisible until their own batch commits, so the crash
+        // guarantees are those of a single batch.
+        let mut next = ranges.first().map(|&r| (r, prepare_batch(r)));
+        let mut i = 0;
+        while let Some(((_, _, bytes), prepared)) = next.take() {
+            i += 1;
+            let staged = staged_of(&prepared);
             // Objects durable before the rows that reference them commit.
             if let Err(e) = store.sync_staged(&staged) {
-                for st in &staged {
-                    store.discard(st);
-                }
+                staged.iter().for_each(|st| store.discard(st));
                 return Err(e);
             }
-            let items = match self.record_batch(prepared, opts) {
+            let following = ranges.get(i).copied();
+            let (recorded, upcoming) =
+                rayon::join(|| self.record_batch(prepared, opts), || following.map(|r| (r, prepare_batch(r))));
+            let items = match recorded {
                 Ok(items) => items,
                 Err(e) => {
-                    for st in &staged {
-                        store.discard(st);
+                    staged.iter().for_each(|st| store.discard(st));
+                    if let Some((_, p)) = &upcoming {
+                        staged_of(p).iter().for_each(|st| store.discard(st));
                     }
                     return Err(e);
                 }
@@ -322,14 +340,15 @@ impl Catalog {
                 .iter()
                 .filter_map(|i| if let AddItem::Registered { file, .. } = i { Some(*file) } else { None })
                 .collect();
+            let files_in_batch = items.len() as u64;
             for item in items {
                 report.push(item);
             }
             // Media analysis of what this batch registered (never fails the add).
             let media = self.analyze_added(&new_files);
             report.media.merge(media);
-            progress.advanced(batch.len() as u64, bytes);
-            start = end;
+            progress.advanced(files_in_batch, bytes);
+            next = upcoming;
         }
         Ok(report)
     }
