@@ -69,22 +69,8 @@ impl<'de> Deserialize<'de> for Sha256 {
 }
 
 /// Hash everything `reader` yields. Returns the digest and the byte count.
-pub fn hash_reader<R: Read>(mut reader: R) -> io::Result<(Sha256, u64)> {
-    with_buffer(|buf| {
-        let mut hasher = Sha256Hasher::new();
-        let mut total = 0u64;
-        loop {
-            let n = match reader.read(buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            hasher.update(&buf[..n]);
-            total += n as u64;
-        }
-        Ok((Sha256(hasher.finalize().into()), total))
-    })
+pub fn hash_reader<R: Read>(reader: R) -> io::Result<(Sha256, u64)> {
+    copy_and_hash(reader, io::sink())
 }
 
 /// Copy `reader` into `writer`, hashing the bytes on the way: one read per byte.

@@ -64,7 +64,7 @@ impl Table {
         }
     }
 
-    fn columns(self) -> &'static [&'static str] {
+    pub(crate) fn columns(self) -> &'static [&'static str] {
         match self {
             Table::Actor => &["name", "role", "public_key", "key_id", "created_at"],
             Table::Evidence => &[

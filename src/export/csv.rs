@@ -42,66 +42,10 @@ impl CsvWhat {
         }
     }
 
+    /// The exported columns: exactly the logged columns of the table, so a
+    /// CSV row is the row snapshot that audit replays.
     fn columns(self) -> &'static [&'static str] {
-        match self {
-            CsvWhat::Evidence => &[
-                "kind",
-                "title",
-                "description",
-                "platform",
-                "source_url",
-                "platform_id",
-                "author_handle",
-                "posted_at",
-                "status",
-                "sources",
-                "created_at",
-            ],
-            CsvWhat::Files => &[
-                "evidence_id",
-                "sha256",
-                "size",
-                "media_type",
-                "storage",
-                "original_name",
-                "original_path",
-                "width",
-                "height",
-                "duration_ms",
-                "video_codec",
-                "audio_codec",
-                "captured_at",
-                "make",
-                "model",
-                "gps_lat",
-                "gps_lon",
-                "orientation",
-                "software",
-                "acquired_at",
-                "acquired_by",
-                "method",
-                "tool",
-                "note",
-                "derived_from",
-                "sources",
-                "created_at",
-            ],
-            CsvWhat::Claims => &["article_id", "text", "start_byte", "end_byte", "status", "origin", "created_at"],
-            CsvWhat::Links => &[
-                "claim_id",
-                "evidence_id",
-                "relation",
-                "start_ms",
-                "end_ms",
-                "region_x",
-                "region_y",
-                "region_w",
-                "region_h",
-                "note",
-                "created_by",
-                "created_at",
-            ],
-        }
+        self.table().columns()
     }
 
     pub fn name(self) -> &'static str {
