@@ -40,6 +40,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../schema/0001_init.sql")),
     ("0002_articles", include_str!("../../schema/0002_articles.sql")),
     ("0003_fingerprints", include_str!("../../schema/0003_fingerprints.sql")),
+    ("0004_custody_action_index", include_str!("../../schema/0004_custody_action_index.sql")),
 ];
 
 pub const DB_FILE: &str = "catalog.sqlite";

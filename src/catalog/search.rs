@@ -30,16 +30,17 @@ fn fts_query(text: &str) -> Option<String> {
 impl Catalog {
     pub fn search(&self, text: &str, limit: u64) -> Result<Vec<SearchHit>> {
         let q = fts_query(text).ok_or_else(|| Error::invalid("search text", text, "give at least one word"))?;
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT rowid, snippet(search_index, 0, '[', ']', '…', 12) FROM search_index
-             WHERE search_index MATCH ?1 ORDER BY rank LIMIT ?2",
-        )?;
-        let rows = stmt.query_map(rusqlite::params![q, limit.min(i64::MAX as u64) as i64], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-        })?;
+        // Rank first, snippets after: FTS5's snippet() tokenizes the whole
+        // document, which for a long article body costs far more than the
+        // search (0.7 s for one 750 KB article in benches/scale.sh).
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT rowid FROM search_index WHERE search_index MATCH ?1 ORDER BY rank LIMIT ?2")?;
+        let rowids: Vec<i64> = stmt
+            .query_map(rusqlite::params![q, limit.min(i64::MAX as u64) as i64], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         let mut hits = Vec::new();
-        for row in rows {
-            let (rowid, snippet) = row?;
+        for rowid in rowids {
             let (kind, prefix) = match rowid % 8 {
                 1 => ("evidence", 'E'),
                 2 => ("file", 'F'),
@@ -47,15 +48,67 @@ impl Catalog {
                 4 => ("claim", 'C'),
                 _ => continue,
             };
+            let snippet = if kind == "article" {
+                let body: String =
+                    self.conn().query_row("SELECT body FROM article WHERE id = ?1", [rowid / 8], |r| r.get(0))?;
+                excerpt(&body, text)
+            } else {
+                self.conn().query_row(
+                    "SELECT snippet(search_index, 0, '[', ']', '…', 12) FROM search_index
+                     WHERE search_index MATCH ?1 AND rowid = ?2",
+                    rusqlite::params![q, rowid],
+                    |r| r.get::<_, String>(0),
+                )?
+            };
             hits.push(SearchHit { kind, id: format!("{prefix}{}", rowid / 8), snippet: snippet.replace('\n', " ") });
         }
         Ok(hits)
     }
 }
 
+/// About 80 characters of `body` around the first word of `text` that
+/// occurs in it (case-insensitive), the word in [brackets] like FTS snippets.
+fn excerpt(body: &str, text: &str) -> String {
+    let lower = body.to_lowercase();
+    // Lowercasing can change byte lengths (rare scripts); fall back to the start.
+    let same_layout = lower.len() == body.len();
+    let found = text
+        .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '_')
+        .filter(|w| !w.is_empty())
+        .find_map(|w| {
+            let w = w.to_lowercase();
+            lower.find(&w).map(|at| (at, w.len()))
+        })
+        .filter(|_| same_layout);
+    let Some((at, len)) = found else {
+        return body.chars().take(80).collect();
+    };
+    let floor = |mut i: usize| {
+        while !body.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let start = floor(at.saturating_sub(40));
+    let end = floor((at + len + 40).min(body.len()));
+    let word_end = floor((at + len).min(body.len()));
+    let pre = if start > 0 { "…" } else { "" };
+    let post = if end < body.len() { "…" } else { "" };
+    format!("{pre}{}[{}]{}{post}", &body[start..at], &body[at..word_end], &body[word_end..end])
+}
+
 #[cfg(test)]
 mod tests {
-    use super::fts_query;
+    use super::{excerpt, fts_query};
+
+    #[test]
+    fn excerpts_bracket_the_first_hit_on_char_boundaries() {
+        let body = format!("{}Officers moved the BARRIER aside. {}", "é".repeat(50), "ü".repeat(50));
+        let e = excerpt(&body, "barrier");
+        assert!(e.contains("[BARRIER]"), "{e}");
+        assert!(e.starts_with('…') && e.ends_with('…'));
+        assert_eq!(excerpt("short text", "absent"), "short text");
+    }
 
     #[test]
     fn queries_are_quoted() {
