@@ -43,8 +43,9 @@ t1=$(date +%s.%N)
 ev -q article add "$WORK/article.md" >/dev/null
 t2=$(date +%s.%N)
 db=$(stat -c %s "$WORK/cat/catalog.sqlite")
-printf 'build: add --in-place %d files %.1f s; article with %d claims %.1f s; catalog.sqlite %d bytes (%.0f bytes/file incl. log)\n' \
-    "$FILES" "$(echo "$t1 - $t0" | bc)" "$CLAIMS" "$(echo "$t2 - $t1" | bc)" "$db" "$(echo "$db / $FILES" | bc -l)"
+awk -v f="$FILES" -v c="$CLAIMS" -v t0="$t0" -v t1="$t1" -v t2="$t2" -v db="$db" 'BEGIN {
+    printf "build: add --in-place %d files %.1f s; article with %d claims %.1f s; catalog.sqlite %d bytes (%.0f bytes/file incl. log)\n",
+        f, t1 - t0, c, t2 - t1, db, db / f }'
 
 median_ms() {
     local runs=() s e
