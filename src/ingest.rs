@@ -287,12 +287,18 @@ impl Catalog {
         progress.discovered(candidates.len() as u64, candidates.iter().map(|c| c.size).sum());
 
         // Batch boundaries: at most BATCH_FILES files / BATCH_BYTES bytes.
+        // EVCAT_ADD_BATCH_FILES lowers the file count (smaller transactions;
+        // the crash tests use it to have several batches in flight).
+        let batch_files = std::env::var("EVCAT_ADD_BATCH_FILES")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .map_or(BATCH_FILES, |n| n.clamp(1, BATCH_FILES));
         let mut ranges = Vec::new();
         let mut start = 0;
         while start < candidates.len() {
             let mut end = start;
             let mut bytes = 0u64;
-            while end < candidates.len() && end - start < BATCH_FILES && (end == start || bytes < BATCH_BYTES) {
+            while end < candidates.len() && end - start < batch_files && (end == start || bytes < BATCH_BYTES) {
                 bytes += candidates[end].size;
                 end += 1;
             }
