@@ -145,40 +145,22 @@ fn signature_by_another_key_is_named() {
 /// Re-seal events `from..` after changing event `from`'s host, exactly as an
 /// insider holding the catalog's signing key would: the chain stays valid.
 fn reseal_from(c: &Cat, from: i64) {
-    use evcat::custody::{seal, Event, Keypair};
+    use evcat::custody::{seal, Keypair};
     let key = Keypair::load(&c.dir.join("keys/tester.key")).unwrap();
+    let events = {
+        let cat = evcat::Catalog::open(&c.dir, evcat::ActorOptions::default()).unwrap();
+        evcat::catalog::log::entries(&cat, 0, None).unwrap()
+    };
     let conn = rusqlite::Connection::open(c.dir.join("catalog.sqlite")).unwrap();
     conn.execute_batch("DROP TRIGGER IF EXISTS custody_event_no_update").unwrap();
     let mut prev = [0u8; 32];
-    // (stored hash, event with its stored fields) in log order.
-    let rows: Vec<(String, Event)> = conn
-        .prepare("SELECT seq, subject_type, subject_id, action, actor, at, host, location, reason, details, hash FROM custody_event ORDER BY seq")
-        .unwrap()
-        .query_map([], |r| {
-            let details: String = r.get(9)?;
-            let event = Event {
-                seq: r.get::<_, i64>(0)? as u64,
-                subject_type: r.get(1)?,
-                subject_id: r.get(2)?,
-                action: r.get(3)?,
-                actor: r.get(4)?,
-                at: r.get(5)?,
-                host: r.get(6)?,
-                location: r.get(7)?,
-                reason: r.get(8)?,
-                details: serde_json::from_str(&details).unwrap(),
-                prev_hash: [0u8; 32],
-            };
-            Ok((r.get(10)?, event))
-        })
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    for (hash, mut e) in rows {
-        if (e.seq as i64) < from {
-            hex::decode_to_slice(&hash, &mut prev).unwrap();
+    for entry in events {
+        let sealed = entry.to_sealed();
+        if (sealed.event.seq as i64) < from {
+            prev = sealed.hash;
             continue;
         }
+        let mut e = sealed.event;
         if e.seq as i64 == from {
             e.host = "forged-host".to_string();
         }

@@ -29,6 +29,10 @@ pub struct LogEntry {
 
 const COLS: &str = "seq, subject_type, subject_id, action, actor, at, host, location, reason, details, prev_hash, hash, key_id, signature";
 
+/// The one statement that stores an event (catalog log and exported bags).
+pub(crate) const INSERT_EVENT: &str = "INSERT INTO custody_event(seq, subject_type, subject_id, action, actor, at, host, location, reason, details, prev_hash, hash, key_id, signature)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+
 fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<LogEntry> {
     let details: String = r.get(9)?;
     Ok(LogEntry {
@@ -111,11 +115,7 @@ pub(crate) fn head_in(conn: &Connection) -> Result<(u64, [u8; 32])> {
 pub(crate) fn insert(conn: &Connection, s: &SealedEvent) -> Result<()> {
     let e = &s.event;
     let details = crate::custody::canonical_json(&e.details)?;
-    conn.prepare_cached(
-        "INSERT INTO custody_event(seq, subject_type, subject_id, action, actor, at, host, location, reason, details, prev_hash, hash, key_id, signature)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-    )?
-    .execute(rusqlite::params![
+    conn.prepare_cached(INSERT_EVENT)?.execute(rusqlite::params![
         e.seq as i64,
         e.subject_type,
         e.subject_id,

@@ -78,6 +78,8 @@ impl Catalog {
             Some(a) => Some((a, self.article(a)?.title)),
             None => None,
         };
+        // Two links to the same evidence show the same files: hash each once.
+        let mut checked: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
         let mut links = Vec::new();
         for link in self.links_of_claim(id)? {
             let evidence = self.evidence(link.evidence_id)?;
@@ -86,7 +88,7 @@ impl Catalog {
             for f in self.files_of(evidence.id)? {
                 files.push(TraceFile {
                     custody: CustodySummary::of(log::for_subject(self, "file", f.id.0)?),
-                    fixity: fixity_now(self, &f),
+                    fixity: checked.entry(f.id.0).or_insert_with(|| fixity_now(self, &f)).clone(),
                     file: f,
                 });
             }

@@ -408,7 +408,7 @@ fn write_custody_db(path: &Path, actors: &[actors::Actor], events: &[LogEntry]) 
     }
     for e in events {
         conn.execute(
-            "INSERT INTO custody_event VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            crate::catalog::log::INSERT_EVENT,
             rusqlite::params![
                 e.seq as i64,
                 e.subject_type,
