@@ -572,3 +572,19 @@ fn exported_files_registered_from_folders_keep_distinct_names() {
     assert!(bag.join("data/files/F2-clip.bin").is_file());
     assert!(bagit_validate(&bag).0);
 }
+
+/// Videos are shown by the poster frame media analysis stored (audited like
+/// any object), not a placeholder.
+#[test]
+fn report_inlines_the_stored_poster_frame_of_a_video() {
+    let c = Cat::new();
+    let clip = media::make_mp4(&c.work(""), "clip.mp4", 2, 160, 120, None);
+    c.json(&["add", s(&clip)]);
+    let claim = c.json(&["claim", "add", "--text", "The clip shows the gate being opened."]);
+    let id = claim["claim"]["id"].as_str().unwrap().to_string();
+    c.ok(&["link", &id, "E1", "--relation", "depicts"]);
+    let out = c.tmp.path().join("video-report.html");
+    c.json(&["export", "report", s(&out), "--all"]);
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("alt=\"thumbnail of F1\" src=\"data:image/jpeg;base64,"), "poster frame inlined");
+}

@@ -3,10 +3,10 @@
 //! and files tables, the custody timeline and the last audit result.
 //!
 //! Self-contained means no external requests: the CSS is inline, there is no
-//! script, and thumbnails are `data:` URIs. Thumbnails are small JPEGs made
-//! here with the `image` crate from image files, under explicit limits (file
-//! size, pixel dimensions, decoder allocation); files past them, videos and
-//! anything that fails to decode get a labelled placeholder instead. Every
+//! script, and thumbnails are `data:` URIs: the thumbnail or poster frame
+//! media analysis stored (checked against its hash), else a small JPEG made
+//! here from an image file under explicit limits (file size, pixel dimensions,
+//! decoder allocation); anything else gets a labelled placeholder. Every
 //! piece of catalog text is HTML-escaped; links to sources are plain `<a>`
 //! elements limited to http(s) URLs (they make no request until clicked).
 
@@ -74,7 +74,22 @@ fn url_html(u: &str) -> String {
     }
 }
 
-/// A small JPEG of an image file, as a data URI, or why there is none.
+/// The thumbnail (images) or poster frame (videos) that media analysis already
+/// stored for `f`, as a data URI; `None` when there is none or its bytes no
+/// longer match their address (audit reports that).
+fn stored_thumbnail(cat: &Catalog, f: &FileRecord) -> Option<String> {
+    let derived = cat.derived_objects_of(f.id).ok()?;
+    let d = ["thumbnail", "poster"].iter().find_map(|k| derived.iter().find(|d| d.kind == *k))?;
+    if d.size > THUMB_MAX_FILE {
+        return None;
+    }
+    let sha = d.sha256.parse::<Sha256>().ok()?;
+    let bytes = std::fs::read(cat.store().object_path(&sha)).ok()?;
+    (Sha256::of_bytes(&bytes) == sha).then(|| format!("data:{};base64,{}", d.media_type, base64(&bytes)))
+}
+
+/// A small JPEG made from an image file (when analysis stored none), as a
+/// data URI, or why there is none.
 fn thumbnail(path: &Path, f: &FileRecord) -> std::result::Result<String, String> {
     if !f.media_type.starts_with("image/") {
         return Err(format!("{} (no thumbnail)", f.media_type));
@@ -244,7 +259,8 @@ pub fn render(cat: &Catalog, sel: &Selection, scope: Scope) -> Result<(String, V
                     Storage::Object => f.sha256.parse::<Sha256>().ok().map(|s| cat.store().object_path(&s)),
                     Storage::InPlace => f.original_path.as_ref().map(std::path::PathBuf::from),
                 };
-                thumb = match path.map(|p| thumbnail(&p, f)) {
+                let made = || path.map(|p| thumbnail(&p, f));
+                thumb = match stored_thumbnail(cat, f).map(Ok).map(Some).unwrap_or_else(made) {
                     Some(Ok(uri)) => {
                         format!("<div class=\"thumb\"><img alt=\"thumbnail of {}\" src=\"{}\"></div>", f.id, esc(&uri))
                     }
