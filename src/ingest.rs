@@ -216,6 +216,11 @@ struct Prepared {
     staged: Option<Staged>,
 }
 
+/// A batch: candidate index range and its byte count.
+type BatchRange = (usize, usize, u64);
+/// One candidate after hashing, copying and probing (or why that failed).
+type PreparedItem = (PathBuf, Result<Prepared>);
+
 fn prepare(c: &Candidate, cat_store: &crate::store::Store, in_place: bool) -> Result<Prepared> {
     let path = &c.path;
     // Refuse anything that stopped being a regular file since the walk (a FIFO
@@ -306,60 +311,105 @@ impl Catalog {
             start = end;
         }
         let store = self.store().clone();
-        let prepare_batch = |(s, e, _): (usize, usize, u64)| -> Vec<(PathBuf, Result<Prepared>)> {
+        let prepare_batch = |(s, e, _): BatchRange| -> Vec<PreparedItem> {
             candidates[s..e].par_iter().map(|c| (c.path.clone(), prepare(c, &store, opts.in_place))).collect()
         };
-        let staged_of = |prepared: &[(PathBuf, Result<Prepared>)]| -> Vec<Staged> {
+        let staged_of = |prepared: &[PreparedItem]| -> Vec<Staged> {
             prepared.iter().filter_map(|(_, r)| r.as_ref().ok().and_then(|p| p.staged.clone())).collect()
         };
 
-        // Pipeline: while batch N is recorded (one SQLite transaction, serial),
-        // batch N+1 is hashed, copied and probed on the other cores. Staged
-        // bytes stay invisible until their own batch commits, so the crash
-        // guarantees are those of a single batch.
+        // Pipeline, per batch N (one SQLite transaction, serial):
+        // - a thread makes N's staged bytes durable (syncfs, mostly waiting on
+        //   the disk) while N's rows are inserted; the commit waits for it, so
+        //   no committed row ever references bytes that are not on disk;
+        // - meanwhile the other cores publish batch N-1 (committed: its renames
+        //   need no sync of their own, see `Store::publish_all_unsynced`; N's
+        //   sync or the final one covers them) and hash, copy and probe N+1.
+        // Staged bytes stay invisible until their own batch commits, so the
+        // crash guarantees are those of a single batch.
         let mut next = ranges.first().map(|&r| (r, prepare_batch(r)));
         let mut i = 0;
-        while let Some(((_, _, bytes), prepared)) = next.take() {
-            i += 1;
-            let staged = staged_of(&prepared);
-            // Objects durable before the rows that reference them commit.
-            if let Err(e) = store.sync_staged(&staged) {
-                staged.iter().for_each(|st| store.discard(st));
-                return Err(e);
-            }
-            let following = ranges.get(i).copied();
-            let (recorded, upcoming) =
-                rayon::join(|| self.record_batch(prepared, opts), || following.map(|r| (r, prepare_batch(r))));
-            let items = match recorded {
-                Ok(items) => items,
-                Err(e) => {
-                    staged.iter().for_each(|st| store.discard(st));
-                    if let Some((_, p)) = &upcoming {
+        // Committed batch awaiting publication, and the files it registered
+        // (analysed once their objects are at their addresses).
+        let mut committed: (Vec<Staged>, Vec<FileId>) = (Vec::new(), Vec::new());
+        (|| -> Result<()> {
+            while let Some(((_, _, bytes), prepared)) = next.take() {
+                i += 1;
+                let staged = staged_of(&prepared);
+                let sync = {
+                    let (store, staged) = (store.clone(), staged.clone());
+                    std::thread::Builder::new().name("evcat-sync".into()).spawn(move || store.sync_staged(&staged))
+                };
+                let before_commit = || -> Result<()> {
+                    match sync {
+                        Ok(handle) => {
+                            handle.join().map_err(|_| Error::Corrupt("the object store sync thread panicked".into()))?
+                        }
+                        // No thread to spare: sync here, before the commit all the same.
+                        Err(_) => store.sync_staged(&staged),
+                    }
+                };
+                let following = ranges.get(i).copied();
+                let (previous, previous_files) = std::mem::take(&mut committed);
+                let (recorded, (published, upcoming)) = rayon::join(
+                    || self.record_batch(prepared, opts, before_commit),
+                    || (store.publish_all_unsynced(&previous), following.map(|r| (r, prepare_batch(r)))),
+                );
+                let discard_upcoming = |upcoming: &Option<(BatchRange, Vec<PreparedItem>)>| {
+                    if let Some((_, p)) = upcoming {
                         staged_of(p).iter().for_each(|st| store.discard(st));
                     }
+                };
+                let items = match recorded {
+                    Ok(items) => items,
+                    Err(e) => {
+                        // N rolled back: its staged bytes belong to nothing.
+                        staged.iter().for_each(|st| store.discard(st));
+                        discard_upcoming(&upcoming);
+                        return Err(e);
+                    }
+                };
+                if let Err(e) = published {
+                    // N-1 and N are committed; their staged files stay for the
+                    // next open to publish.
+                    discard_upcoming(&upcoming);
                     return Err(e);
                 }
-            };
-            // Committed: now the objects may appear under their addresses.
-            store.publish_all(&staged)?;
-            let new_files: Vec<FileId> = items
-                .iter()
-                .filter_map(|i| if let AddItem::Registered { file, .. } = i { Some(*file) } else { None })
-                .collect();
-            let files_in_batch = items.len() as u64;
-            for item in items {
-                report.push(item);
+                self.analyze_into(&previous_files, &mut report);
+                let new_files: Vec<FileId> = items
+                    .iter()
+                    .filter_map(|i| if let AddItem::Registered { file, .. } = i { Some(*file) } else { None })
+                    .collect();
+                let files_in_batch = items.len() as u64;
+                for item in items {
+                    report.push(item);
+                }
+                progress.advanced(files_in_batch, bytes);
+                committed = (staged, new_files);
+                next = upcoming;
             }
-            // Media analysis of what this batch registered (never fails the add).
-            let media = self.analyze_added(&new_files);
-            report.media.merge(media);
-            progress.advanced(files_in_batch, bytes);
-            next = upcoming;
-        }
+            Ok(())
+        })()?;
+        // The last batch: publish, make every rename durable, analyse.
+        store.publish_all(&committed.0)?;
+        self.analyze_into(&committed.1, &mut report);
         Ok(report)
     }
 
-    fn record_batch(&mut self, prepared: Vec<(PathBuf, Result<Prepared>)>, opts: &AddOptions) -> Result<Vec<AddItem>> {
+    /// Media analysis of what a batch registered (never fails the add).
+    fn analyze_into(&mut self, files: &[FileId], report: &mut AddReport) {
+        if !files.is_empty() {
+            let media = self.analyze_added(files);
+            report.media.merge(media);
+        }
+    }
+
+    fn record_batch(
+        &mut self,
+        prepared: Vec<PreparedItem>,
+        opts: &AddOptions,
+        before_commit: impl FnOnce() -> Result<()>,
+    ) -> Result<Vec<AddItem>> {
         self.write(|w| {
             let mut items = Vec::with_capacity(prepared.len());
             for (path, result) in prepared {
@@ -416,6 +466,7 @@ impl Catalog {
                     warnings: p.facts.warnings.clone(),
                 });
             }
+            before_commit()?;
             Ok(items)
         })
     }

@@ -127,22 +127,16 @@ impl Store {
     /// Make staged files (contents and their names in `tmp/`) durable: one
     /// `syncfs` on Linux, an fsync per file and of `tmp/` elsewhere.
     pub fn sync_staged(&self, staged: &[Staged]) -> Result<()> {
-        let tmp = self.root.join("tmp");
         if staged.iter().all(|s| s.staged.is_none()) {
             return Ok(());
         }
         #[cfg(target_os = "linux")]
         {
-            use std::os::fd::AsRawFd;
-            let dir = File::open(&tmp).map_err(|e| Error::io("open", &tmp, e))?;
-            // SAFETY: syncfs only reads the descriptor, which `dir` keeps open.
-            if unsafe { libc::syncfs(dir.as_raw_fd()) } != 0 {
-                return Err(Error::io("sync the object store", &tmp, io::Error::last_os_error()));
-            }
-            Ok(())
+            self.syncfs()
         }
         #[cfg(not(target_os = "linux"))]
         {
+            let tmp = self.root.join("tmp");
             for p in staged.iter().filter_map(|s| s.staged.as_ref()) {
                 File::open(p).and_then(|f| f.sync_all()).map_err(|e| Error::io("fsync", p, e))?;
             }
@@ -151,15 +145,58 @@ impl Store {
         }
     }
 
-    /// Publish a committed batch: renames, then one sync of the store. A
-    /// rename lost to a crash leaves the file staged, and the next open
-    /// publishes it, so per-object directory fsyncs are not needed here.
+    /// One `syncfs` of the filesystem holding the store: every staged file and
+    /// every rename so far becomes durable.
+    #[cfg(target_os = "linux")]
+    fn syncfs(&self) -> Result<()> {
+        use std::os::fd::AsRawFd;
+        let tmp = self.root.join("tmp");
+        let dir = File::open(&tmp).map_err(|e| Error::io("open", &tmp, e))?;
+        // SAFETY: syncfs only reads the descriptor, which `dir` keeps open.
+        if unsafe { libc::syncfs(dir.as_raw_fd()) } != 0 {
+            return Err(Error::io("sync the object store", &tmp, io::Error::last_os_error()));
+        }
+        Ok(())
+    }
+
+    /// Publish a committed batch: renames, then one sync of the store.
     pub fn publish_all(&self, staged: &[Staged]) -> Result<()> {
+        self.publish_all_unsynced(staged)?;
+        self.sync_published(staged)
+    }
+
+    /// Rename a committed batch into place without waiting for the disk. A
+    /// rename lost to a crash leaves the file staged, and the next open
+    /// publishes it (the rows are committed), so callers may defer
+    /// [`Store::sync_published`] — `add` lets the next batch's sync cover it.
+    pub fn publish_all_unsynced(&self, staged: &[Staged]) -> Result<()> {
         for st in staged {
             let Some(path) = &st.staged else { continue };
             self.publish_unsynced(path, &st.sha256)?;
         }
-        self.sync_staged(staged)
+        Ok(())
+    }
+
+    /// Make the renames of [`Store::publish_all_unsynced`] durable: one
+    /// `syncfs` on Linux, an fsync of each object's directory elsewhere.
+    pub fn sync_published(&self, published: &[Staged]) -> Result<()> {
+        if published.iter().all(|s| s.staged.is_none()) {
+            return Ok(());
+        }
+        #[cfg(target_os = "linux")]
+        {
+            self.syncfs()
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let dirs: std::collections::BTreeSet<PathBuf> = published
+                .iter()
+                .filter(|s| s.staged.is_some())
+                .filter_map(|s| self.object_path(&s.sha256).parent().map(Path::to_path_buf))
+                .collect();
+            dirs.iter().for_each(|d| sync_dir(d));
+            Ok(())
+        }
     }
 
     fn stage_reader<R: io::Read>(&self, reader: R, label: &Path, durable: bool) -> Result<Staged> {
