@@ -41,6 +41,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0002_articles", include_str!("../../schema/0002_articles.sql")),
     ("0003_fingerprints", include_str!("../../schema/0003_fingerprints.sql")),
     ("0004_custody_action_index", include_str!("../../schema/0004_custody_action_index.sql")),
+    ("0005_deferred_search_index", include_str!("../../schema/0005_deferred_search_index.sql")),
 ];
 
 pub const DB_FILE: &str = "catalog.sqlite";
@@ -316,6 +317,7 @@ impl Catalog {
         let head = log::head_in(&tx)?;
         let mut w = Writer { tx, signer, head, appended: Vec::new() };
         let out = f(&mut w)?;
+        search::reindex_dirty(&w.tx)?;
         w.tx.commit().map_err(Error::from_db)?;
         Ok(out)
     }

@@ -27,6 +27,34 @@ fn fts_query(text: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
+/// Bring the full-text index up to date with the documents the triggers
+/// queued in this transaction (schema 0005 explains why it is deferred): the
+/// writer calls it just before every commit. Deleted records simply find no
+/// row to re-insert.
+pub(crate) fn reindex_dirty(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    let queued: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM search_dirty)", [], |r| r.get(0))?;
+    if !queued {
+        return Ok(());
+    }
+    tx.execute_batch(
+        "DELETE FROM search_index WHERE rowid IN (SELECT doc FROM search_dirty);
+         INSERT INTO search_index(rowid, body)
+             SELECT d.doc, concat_ws(' ', e.title, e.description, e.platform, e.source_url, e.author_handle, e.platform_id)
+               FROM search_dirty d JOIN evidence e ON d.doc % 8 = 1 AND e.id = d.doc / 8
+             UNION ALL
+             SELECT d.doc, concat_ws(' ', f.original_name, f.note, f.make, f.model, f.acquired_by, f.method, f.tool)
+               FROM search_dirty d JOIN file f ON d.doc % 8 = 2 AND f.id = d.doc / 8
+             UNION ALL
+             SELECT d.doc, concat_ws(' ', a.title, a.publisher, a.author, a.url, a.body)
+               FROM search_dirty d JOIN article a ON d.doc % 8 = 3 AND a.id = d.doc / 8
+             UNION ALL
+             SELECT d.doc, c.text
+               FROM search_dirty d JOIN claim c ON d.doc % 8 = 4 AND c.id = d.doc / 8;
+         DELETE FROM search_dirty;",
+    )?;
+    Ok(())
+}
+
 impl Catalog {
     pub fn search(&self, text: &str, limit: u64) -> Result<Vec<SearchHit>> {
         let q = fts_query(text).ok_or_else(|| Error::invalid("search text", text, "give at least one word"))?;
@@ -100,6 +128,30 @@ fn excerpt(body: &str, text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::{excerpt, fts_query};
+    use crate::catalog::evidence::{EvidenceKind, Provenance};
+    use crate::catalog::Catalog;
+
+    fn hits(cat: &Catalog, text: &str) -> Vec<String> {
+        cat.search(text, 10).unwrap().into_iter().map(|h| h.id).collect()
+    }
+
+    /// The index is brought up to date at commit (schema 0005): inserts,
+    /// edits of indexed fields and nothing else.
+    #[test]
+    fn deferred_index_follows_inserts_and_edits() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cat = Catalog::init(&dir.path().join("cat"), "tester", None).unwrap();
+        let prov = Provenance { title: Some("Quayside barrier clip".into()), ..Default::default() };
+        let e = cat.add_referenced_evidence(EvidenceKind::Video, &prov, None).unwrap();
+        assert_eq!(hits(&cat, "quayside"), vec![e.to_string()]);
+        cat.edit_evidence(e, &[("title", Some("Harbour gate clip".into()))], None).unwrap();
+        assert!(hits(&cat, "quayside").is_empty());
+        assert_eq!(hits(&cat, "harbour"), vec![e.to_string()]);
+        cat.edit_evidence(e, &[("source_url", Some("https://video.example/v/991".into()))], None).unwrap();
+        assert_eq!(hits(&cat, "991"), vec![e.to_string()]);
+        let queued: i64 = cat.conn().query_row("SELECT count(*) FROM search_dirty", [], |r| r.get(0)).unwrap();
+        assert_eq!(queued, 0, "the queue is emptied by every commit");
+    }
 
     #[test]
     fn excerpts_bracket_the_first_hit_on_char_boundaries() {
