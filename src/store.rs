@@ -6,10 +6,10 @@
 //! Writing is two-phase so that a kill at any moment leaves store and database
 //! consistent:
 //! 1. **stage**: bytes are copied into `tmp/<pid>-<n>.part` while being hashed,
-//!    fsynced (per file, or for a whole batch with one `syncfs`), and renamed to
-//!    `tmp/<pid>-<sha256>.staged`;
+//!    made read-only, fsynced (per file, or for a whole batch with one
+//!    `syncfs`), and renamed to `tmp/<pid>-<sha256>.staged`;
 //! 2. the caller commits the database rows that reference the hash;
-//! 3. **publish**: the staged file is made read-only and renamed to its address.
+//! 3. **publish**: the staged file is renamed to its address.
 //!
 //! On open, staged files left by dead processes are published when the catalog
 //! references their hash (the commit happened) and deleted otherwise; `.part`
@@ -220,6 +220,9 @@ impl Store {
                 let _ = fs::remove_file(&tmp);
                 return Ok(Staged { sha256, size, staged: None });
             }
+            // Read-only from the start (on the open descriptor: no second path
+            // lookup), so publishing is a bare rename.
+            make_read_only(&out).map_err(|e| Error::io("make read-only", &tmp, e))?;
             if durable {
                 out.sync_all().map_err(|e| Error::io("fsync", &tmp, e))?;
             }
@@ -255,7 +258,6 @@ impl Store {
             let _ = fs::remove_file(path);
             return Ok(None);
         }
-        set_read_only(path)?;
         let parent =
             dest.parent().ok_or_else(|| Error::Corrupt(format!("object path {} has no parent", dest.display())))?;
         fs::create_dir_all(parent).map_err(|e| Error::io("create directory", parent, e))?;
@@ -289,6 +291,8 @@ impl Store {
             }
             let Ok(sha) = hex.parse::<Sha256>() else { continue };
             if is_referenced(&sha)? {
+                // Staged by this version it is read-only already; older ones chmod at publish.
+                set_read_only(&entry.path())?;
                 self.publish_path(&entry.path(), &sha)?;
                 report.published += 1;
             } else {
@@ -384,6 +388,20 @@ fn process_alive(pid: u32) -> bool {
     } else {
         // Without /proc we cannot tell; rely on the age rule.
         true
+    }
+}
+
+fn make_read_only(f: &File) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        f.set_permissions(fs::Permissions::from_mode(0o444))
+    }
+    #[cfg(not(unix))]
+    {
+        let mut perms = f.metadata()?.permissions();
+        perms.set_readonly(true);
+        f.set_permissions(perms)
     }
 }
 
