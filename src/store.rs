@@ -107,7 +107,8 @@ impl Store {
     /// referencing it are committed.
     pub fn stage_file(&self, src: &Path) -> Result<Staged> {
         let f = File::open(src).map_err(|e| Error::io("open", src, e))?;
-        self.stage_reader(f, src, true)
+        let direct = wants_direct_io(&f);
+        self.stage_reader(f, src, true, direct)
     }
 
     /// Like [`Store::stage_file`] but without forcing the bytes to disk: for
@@ -116,12 +117,13 @@ impl Store {
     /// it before committing records that reference the staged bytes.
     pub fn stage_file_unsynced(&self, src: &Path) -> Result<Staged> {
         let f = File::open(src).map_err(|e| Error::io("open", src, e))?;
-        self.stage_reader(f, src, false)
+        let direct = wants_direct_io(&f);
+        self.stage_reader(f, src, false, direct)
     }
 
     /// Stage an in-memory byte string (article sources).
     pub fn stage_bytes(&self, bytes: &[u8]) -> Result<Staged> {
-        self.stage_reader(bytes, Path::new("<memory>"), true)
+        self.stage_reader(bytes, Path::new("<memory>"), true, false)
     }
 
     /// Make staged files (contents and their names in `tmp/`) durable: one
@@ -199,15 +201,14 @@ impl Store {
         }
     }
 
-    fn stage_reader<R: io::Read>(&self, reader: R, label: &Path, durable: bool) -> Result<Staged> {
+    /// Copy `reader` into a new temp file while hashing it. `direct`: write
+    /// with `O_DIRECT` (Linux), for large files — see [`DIRECT_MIN_SIZE`].
+    fn stage_reader<R: io::Read>(&self, reader: R, label: &Path, durable: bool, direct: bool) -> Result<Staged> {
         let tmp = self.temp_path();
         let result = (|| {
-            let out = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&tmp)
-                .map_err(|e| Error::io("create temp file", &tmp, e))?;
-            let (sha256, size) = copy_and_hash(reader, &out).map_err(|e| {
+            let (out, direct) = create_temp(&tmp, direct).map_err(|e| Error::io("create temp file", &tmp, e))?;
+            let copied = if direct { copy_and_hash_direct(reader, &out) } else { copy_and_hash(reader, &out) };
+            let (sha256, size) = copied.map_err(|e| {
                 // The error may come from either side; name the input, which is
                 // what the user can act on, unless the disk is full.
                 if e.raw_os_error() == Some(28) {
@@ -376,6 +377,71 @@ pub fn check_path(path: &Path, expected: &Sha256) -> Fixity {
         Ok((found, _)) if &found == expected => Fixity::Ok,
         Ok((found, size)) => Fixity::Mismatch { found, size },
         Err(e) => Fixity::Unreadable(e.to_string()),
+    }
+}
+
+/// Files at least this large are written with `O_DIRECT` on Linux. The kernel's
+/// buffered write path (page allocation, dirty tracking, writeback) cost as much
+/// CPU as hashing and copying together (`dd`: 0.35 s of system time per 800 MB
+/// buffered + fsync, 0.19 s direct), and the bytes go to disk anyway before the
+/// commit. Small files stay buffered: a direct write waits for the device, and
+/// one `syncfs` per batch is far cheaper for thousands of them.
+pub const DIRECT_MIN_SIZE: u64 = 1 << 20;
+
+fn wants_direct_io(src: &File) -> bool {
+    cfg!(target_os = "linux")
+        && std::env::var_os("EVCAT_NO_DIRECT_IO").is_none()
+        && src.metadata().is_ok_and(|m| m.len() >= DIRECT_MIN_SIZE)
+}
+
+/// Create the temp file, with `O_DIRECT` when asked and the filesystem allows it
+/// (tmpfs and some FUSE filesystems refuse it at open: fall back to buffered).
+/// Returns the file and whether it is direct.
+fn create_temp(path: &Path, direct: bool) -> io::Result<(File, bool)> {
+    let mut opts = OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(target_os = "linux")]
+    if direct {
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut direct_opts = opts.clone();
+        direct_opts.custom_flags(libc::O_DIRECT);
+        match direct_opts.open(path) {
+            Ok(f) => return Ok((f, true)),
+            Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let _ = direct;
+    Ok((opts.open(path)?, false))
+}
+
+/// Hash-while-copying into a file opened with `O_DIRECT`: whole aligned blocks,
+/// then truncate the zero padding of the last one. If the filesystem rejects a
+/// direct write after all, the descriptor drops `O_DIRECT` and carries on.
+#[cfg(target_os = "linux")]
+fn copy_and_hash_direct<R: io::Read>(reader: R, out: &File) -> io::Result<(Sha256, u64)> {
+    use std::io::Write;
+    let mut w = out;
+    let (sha, size) = crate::hash::copy_and_hash_blocks(reader, |block| match w.write_all(block) {
+        Err(e) if e.raw_os_error() == Some(libc::EINVAL) && clear_direct(out) => w.write_all(block),
+        other => other,
+    })?;
+    out.set_len(size)?;
+    Ok((sha, size))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn copy_and_hash_direct<R: io::Read>(reader: R, out: &File) -> io::Result<(Sha256, u64)> {
+    copy_and_hash(reader, out)
+}
+
+#[cfg(target_os = "linux")]
+fn clear_direct(f: &File) -> bool {
+    use std::os::fd::AsRawFd;
+    // SAFETY: fcntl on a descriptor `f` keeps open; flags are plain integers.
+    unsafe {
+        let flags = libc::fcntl(f.as_raw_fd(), libc::F_GETFL);
+        flags >= 0 && libc::fcntl(f.as_raw_fd(), libc::F_SETFL, flags & !libc::O_DIRECT) == 0
     }
 }
 

@@ -30,6 +30,19 @@ fn hash_matches_sha256sum_and_object_is_read_only_at_its_address() {
     assert_eq!(std::fs::read(&obj).unwrap(), std::fs::read(&p).unwrap());
     assert_eq!(std::fs::metadata(&obj).unwrap().permissions().mode() & 0o777, 0o444);
     assert_eq!(sha256sum(&obj), sha);
+
+    // Files of 1 MiB and more are written with O_DIRECT in padded 4 KiB blocks
+    // and truncated back: lengths that are not a block multiple must come out exact.
+    for (name, len) in
+        [("odd.bin", (5 << 20) + 1234), ("just-over.bin", (1 << 20) + 1), ("big-buffer.bin", (9 << 20) + 4095)]
+    {
+        let p = c.write(name, &media::random_bytes(len, len as u64));
+        let reg = registered(&c.json(&["add", s(&p)]))[0].clone();
+        let obj = c.object_path(reg["sha256"].as_str().unwrap());
+        assert_eq!(std::fs::metadata(&obj).unwrap().len(), len as u64, "{name}");
+        assert_eq!(std::fs::read(&obj).unwrap(), std::fs::read(&p).unwrap(), "{name}");
+    }
+    c.ok(&["audit", "--objects-only"]);
 }
 
 #[test]
