@@ -324,6 +324,9 @@ impl Catalog {
     }
 }
 
+/// Events held unsigned in memory before a write transaction signs and inserts them.
+const UNSIGNED_EVENTS_MAX: usize = 4096;
+
 /// The write transaction plus the custody log head. Only catalog modules see
 /// its transaction; everything else goes through their functions.
 pub struct Writer<'a> {
@@ -360,6 +363,10 @@ impl Writer<'_> {
         self.head = (seq, hash);
         self.appended.push(seq);
         self.unsigned.push(event);
+        // Bounded: a 100,000-claim article import appends ~300,000 events.
+        if self.unsigned.len() >= UNSIGNED_EVENTS_MAX {
+            self.sign_and_insert_events()?;
+        }
         Ok(seq)
     }
 
