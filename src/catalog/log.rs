@@ -120,19 +120,6 @@ fn decode_hex(s: &str, out: &mut [u8]) -> bool {
     true
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn hex_decoding_matches_the_hex_crate() {
-        for s in ["", "00ff", "0A1b", "zz", "abc", "0g"] {
-            let mut a = [0u8; 2];
-            let mut b = [0u8; 2];
-            assert_eq!(super::decode_hex(s, &mut a), hex::decode_to_slice(s, &mut b).is_ok(), "{s}");
-            assert_eq!(a, b, "{s}");
-        }
-    }
-}
-
 /// The last event's (seq, hash), or (0, GENESIS) for an empty log.
 pub(crate) fn head_in(conn: &Connection) -> Result<(u64, [u8; 32])> {
     let row: Option<(i64, String)> = conn
@@ -321,5 +308,18 @@ impl Catalog {
             return Err(Error::invalid("note", text, "the note is empty"));
         }
         self.write(|w| w.append(subject, "note", None, serde_json::json!({ "note": text })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hex_decoding_matches_the_hex_crate() {
+        for s in ["", "00ff", "0A1b", "zz", "abc", "0g"] {
+            let mut a = [0u8; 2];
+            let mut b = [0u8; 2];
+            assert_eq!(super::decode_hex(s, &mut a), hex::decode_to_slice(s, &mut b).is_ok(), "{s}");
+            assert_eq!(a, b, "{s}");
+        }
     }
 }
