@@ -210,16 +210,27 @@ fn check_fixity(cat: &Catalog, checked: &mut Checked, problems: &mut Vec<Problem
     Ok(())
 }
 
-/// Verify the chain; returns the verified head.
-fn check_chain(cat: &Catalog, checked: &mut Checked, problems: &mut Vec<Problem>) -> Result<Option<(u64, [u8; 32])>> {
+/// Verify the chain; returns the verified head. With `expected`, the same
+/// pass also replays the log for the record check, so a long log is read
+/// from SQLite once.
+fn check_chain(
+    cat: &Catalog,
+    checked: &mut Checked,
+    problems: &mut Vec<Problem>,
+    mut expected: Option<&mut Expected>,
+) -> Result<Option<(u64, [u8; 32])>> {
     let keys: HashMap<String, String> = actors::list(cat)?.into_iter().map(|a| (a.key_id, a.public_key)).collect();
     // Stream the log in batches: memory stays flat however long the log is,
     // and each batch's hashes and signatures are checked in parallel.
     const BATCH: usize = 8192;
     let mut verifier = custody::ChainVerifier::new(&keys);
     let mut batch = Vec::with_capacity(BATCH);
-    log::for_each(cat, |e| {
-        batch.push(e.to_sealed());
+    let mut replay_problems = Vec::new();
+    log::for_each_sealed(cat, |e| {
+        if let Some(exp) = expected.as_deref_mut() {
+            apply(exp, &e.event, &mut replay_problems);
+        }
+        batch.push(e);
         if batch.len() == BATCH {
             verifier.push_batch(&batch);
             batch.clear();
@@ -234,18 +245,19 @@ fn check_chain(cat: &Catalog, checked: &mut Checked, problems: &mut Vec<Problem>
             "chain",
             format!("event #{}", p.seq),
             &p.kind.to_string(),
-            p.expected.clone(),
-            p.found.clone(),
-            p.message.clone(),
+            p.expected,
+            p.found,
+            p.message,
         ));
     }
+    problems.append(&mut replay_problems);
     Ok(report.head)
 }
 
 /// What the log says each row should be: `None` once removed.
 type Expected = HashMap<(Table, i64), Option<Value>>;
 
-fn apply(expected: &mut Expected, e: &LogEntry, problems: &mut Vec<Problem>) {
+fn apply(expected: &mut Expected, e: &custody::Event, problems: &mut Vec<Problem>) {
     let Some(table) = Table::from_subject_type(&e.subject_type) else { return };
     let Some(id) = e.subject_id else { return };
     let d = &e.details;
@@ -272,12 +284,13 @@ fn apply(expected: &mut Expected, e: &LogEntry, problems: &mut Vec<Problem>) {
     }
 }
 
-fn check_records(cat: &Catalog, checked: &mut Checked, problems: &mut Vec<Problem>) -> Result<()> {
-    let mut expected: Expected = HashMap::new();
-    log::for_each(cat, |e| {
-        apply(&mut expected, &e, problems);
-        Ok(())
-    })?;
+/// Compare the current rows with `expected`, the log's replay (see [`replay`]).
+fn check_records(
+    cat: &Catalog,
+    mut expected: Expected,
+    checked: &mut Checked,
+    problems: &mut Vec<Problem>,
+) -> Result<()> {
     for table in Table::ALL {
         snapshot::for_each_snapshot(cat.conn(), table, |id, row| {
             checked.records += 1;
@@ -344,6 +357,17 @@ fn check_records(cat: &Catalog, checked: &mut Checked, problems: &mut Vec<Proble
     Ok(())
 }
 
+/// What the log says each row should be, when the chain check did not
+/// already replay it.
+fn replay(cat: &Catalog, problems: &mut Vec<Problem>) -> Result<Expected> {
+    let mut expected: Expected = HashMap::new();
+    log::for_each_sealed(cat, |e| {
+        apply(&mut expected, &e.event, problems);
+        Ok(())
+    })?;
+    Ok(expected)
+}
+
 fn check_checkpoint(cat: &Catalog, head: &Head, problems: &mut Vec<Problem>) -> Result<()> {
     let given = format!("{}:{}", head.seq, hex::encode(head.hash));
     let at = log::entries(cat, head.seq.saturating_sub(1), Some(1))?;
@@ -385,11 +409,14 @@ impl Catalog {
             check_fixity(self, &mut checked, &mut problems)?;
         }
         let mut head = None;
+        let mut expected = opts.records.then(Expected::new);
         if opts.log {
-            head = check_chain(self, &mut checked, &mut problems)?;
+            head = check_chain(self, &mut checked, &mut problems, expected.as_mut())?;
+        } else if let Some(exp) = expected.as_mut() {
+            *exp = replay(self, &mut problems)?;
         }
-        if opts.records {
-            check_records(self, &mut checked, &mut problems)?;
+        if let Some(exp) = expected {
+            check_records(self, exp, &mut checked, &mut problems)?;
         }
         if let Some(h) = &opts.head {
             check_checkpoint(self, h, &mut problems)?;
