@@ -576,8 +576,8 @@ struct ActorKey {
 /// Streaming chain verifier: feed events in stored order with [`push_batch`],
 /// then [`finish`]. Links and sequence are checked in order; hashes and
 /// signatures of a batch are checked in parallel, signatures in batches of
-/// [`SIG_BATCH`] (see "Signature verification" in ARCHITECTURE.md for why
-/// that accepts exactly what `verify_strict` accepts).
+/// [`SIG_BATCH`] (see "Signature verification" in ARCHITECTURE.md for how
+/// close that is to `verify_strict`: exact but for one documented gap).
 ///
 /// [`push_batch`]: ChainVerifier::push_batch
 /// [`finish`]: ChainVerifier::finish
