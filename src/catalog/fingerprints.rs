@@ -188,6 +188,100 @@ pub(crate) fn record(w: &mut Writer<'_>, batch: &[(Analysis, Vec<Match>)]) -> Re
     Ok(inserted_all)
 }
 
+/// A stored fingerprint within some distance of a query hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Near {
+    /// Position of the query hash this is near.
+    pub query: usize,
+    pub file: FileId,
+    pub distance: u32,
+    pub quality: u8,
+}
+
+/// Bands of the persisted index (`fingerprint_band`, migration 5): band `b`
+/// is bytes `2b` and `2b + 1` of the hash, big-endian.
+const BANDS: usize = 16;
+
+/// Band values of a hash, as the migration's `fingerprint_band_of` view computes them.
+pub(crate) fn bands(h: &[u8; 32]) -> [u16; BANDS] {
+    std::array::from_fn(|b| u16::from_be_bytes([h[2 * b], h[2 * b + 1]]))
+}
+
+/// Largest bits per band probed through the index: at 3 bits (radius 48 and
+/// more) each band needs 697 lookups and a uniform catalog returns about a
+/// sixth of its rows as candidates, so one sequential pass is cheaper.
+const MAX_PROBE_BITS: u32 = 2;
+
+/// Every value within `bits` (at most 2) bit flips of `v`.
+fn probes(v: u16, bits: u32) -> Vec<u16> {
+    let mut out = vec![v];
+    if bits >= 1 {
+        for i in 0..16 {
+            out.push(v ^ (1 << i));
+        }
+    }
+    if bits >= 2 {
+        for i in 0..16 {
+            for j in i + 1..16 {
+                out.push(v ^ (1 << i) ^ (1 << j));
+            }
+        }
+    }
+    out
+}
+
+/// Every stored fingerprint within `max_distance` of each of `queries`,
+/// exactly as a linear scan would find them (in no particular order). Below
+/// radius 48 this looks up candidates in `fingerprint_band` (pigeonhole over
+/// 16 bands: a match agrees with the query within `max_distance / 16` bits in
+/// some band) and reads only their rows; above, it streams the table once.
+pub(crate) fn near(conn: &rusqlite::Connection, queries: &[[u8; 32]], max_distance: u32) -> Result<Vec<Near>> {
+    let mut out = Vec::new();
+    let bits = max_distance / BANDS as u32;
+    let row = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, FileId, Vec<u8>, i64)> {
+        Ok((r.get(0)?, FileId(r.get(1)?), r.get(2)?, r.get(3)?))
+    };
+    let mut keep = |query: usize, file: FileId, hash: &[u8], quality: i64| {
+        // A malformed blob cannot match (the schema forbids it anyway).
+        let Ok(h) = <[u8; 32]>::try_from(hash) else { return };
+        let distance = crate::fingerprint::pdq::distance(&queries[query], &h);
+        if distance <= max_distance {
+            out.push(Near { query, file, distance, quality: quality.clamp(0, 100) as u8 });
+        }
+    };
+    if bits > MAX_PROBE_BITS {
+        let mut stmt = conn.prepare("SELECT id, file_id, hash, quality FROM fingerprint")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let (_, file, hash, quality) = row(r)?;
+            for q in 0..queries.len() {
+                keep(q, file, &hash, quality);
+            }
+        }
+        return Ok(out);
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT f.id, f.file_id, f.hash, f.quality FROM fingerprint_band b JOIN fingerprint f ON f.id = b.fingerprint_id
+         WHERE b.band = ?1 AND b.value = ?2",
+    )?;
+    for (q, query) in queries.iter().enumerate() {
+        // A near hash usually shares several bands: read its row once.
+        let mut seen = std::collections::HashSet::new();
+        for (band, v) in bands(query).into_iter().enumerate() {
+            for p in probes(v, bits) {
+                let mut rows = stmt.query(params![band as i64, i64::from(p)])?;
+                while let Some(r) = rows.next()? {
+                    let (id, file, hash, quality) = row(r)?;
+                    if seen.insert(id) {
+                        keep(q, file, &hash, quality);
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Every fingerprint, ordered by file and frame.
 pub(crate) fn all(conn: &rusqlite::Connection) -> Result<Vec<StoredFingerprint>> {
     let mut stmt = conn.prepare(&format!("{FP_SELECT} ORDER BY file_id, frame_index"))?;

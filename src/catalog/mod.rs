@@ -41,6 +41,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0002_articles", include_str!("../../schema/0002_articles.sql")),
     ("0003_fingerprints", include_str!("../../schema/0003_fingerprints.sql")),
     ("0004_custody_action_index", include_str!("../../schema/0004_custody_action_index.sql")),
+    ("0005_fingerprint_band", include_str!("../../schema/0005_fingerprint_band.sql")),
 ];
 
 pub const DB_FILE: &str = "catalog.sqlite";
