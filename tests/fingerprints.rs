@@ -91,6 +91,56 @@ fn resized_cropped_and_brightened_copies_match_an_unrelated_photo_does_not() {
     assert_eq!(c.json(&["audit"])["clean"], true);
 }
 
+/// `similar` and `add` query the persisted band index (`fingerprint_band`);
+/// its answers must equal the in-memory index over every stored fingerprint
+/// (itself checked against a linear scan), on both sides of the radius where
+/// the persisted lookup switches to a sequential pass (48).
+#[test]
+fn persisted_index_answers_like_the_in_memory_index() {
+    let c = Cat::new();
+    let dir = c.work("v");
+    let mut paths = vec![
+        c.write("orig.jpg", &media::photo_jpeg(W, H, 21)),
+        c.write("resized.jpg", &media::photo_resized(W, H, 21, 600, 450, 60)),
+        c.write("crop.jpg", &media::photo_cropped(W, H, 21, 90)),
+        c.write("bright.jpg", &media::photo_brightened(W, H, 21, 30)),
+        c.write("other.jpg", &media::photo_jpeg(W, H, 22)),
+    ];
+    if evcat::fingerprint::video::ffmpeg_available() {
+        let src = media::make_mp4(&dir, "src.mp4", 4, 320, 180, None);
+        paths.push(media::reencode_mp4(&src, &dir.join("re.mp4"), 160, 90, 35));
+        paths.push(src);
+    }
+    c.ok(&["add", s(&paths[0])]);
+    let rest: Vec<&str> = paths[1..].iter().map(|p| s(p)).collect();
+    c.ok(&[&["add"][..], &rest].concat());
+    // A re-analysis replaces a file's rows (delete and insert triggers).
+    c.ok(&["fingerprint", "F1"]);
+
+    let conn = rusqlite::Connection::open(c.dir.join("catalog.sqlite")).unwrap();
+    let (fps, bands): (i64, i64) = conn
+        .query_row("SELECT (SELECT count(*) FROM fingerprint), (SELECT count(*) FROM fingerprint_band)", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert!(fps >= 15, "{fps}");
+    assert_eq!(bands, 16 * fps);
+
+    let cat = evcat::Catalog::open(&c.dir, Default::default()).unwrap();
+    let set = cat.fingerprint_set().unwrap();
+    let mut compared = 0;
+    for &f in set.files() {
+        for r in [0, 12, 31, 40, 47, 48, 63] {
+            let want = set.matches(set.hashes_of(f), !set.is_video(f), r, |o| o != f);
+            let got = cat.similar(f, r).unwrap();
+            assert_eq!(serde_json::to_value(&got).unwrap(), serde_json::to_value(&want).unwrap(), "{f} at radius {r}");
+            compared += got.len();
+        }
+    }
+    assert!(compared > 20, "the comparison should see matches: {compared}");
+    assert_eq!(c.json(&["audit"])["clean"], true);
+}
+
 #[test]
 fn add_reports_near_duplicates_in_text() {
     let c = Cat::new();

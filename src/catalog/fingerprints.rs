@@ -483,3 +483,112 @@ impl DerivedKind {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A bare connection with the schema (foreign keys off: no file rows needed).
+    fn schema(upto: usize) -> rusqlite::Connection {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
+        for (_, sql) in &super::super::MIGRATIONS[..upto] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn
+    }
+
+    fn insert(conn: &rusqlite::Connection, file: i64, frame: i64, hash: &[u8; 32], quality: i64) {
+        conn.execute(
+            "INSERT INTO fingerprint(file_id, method, version, frame_index, hash, quality, created_at)
+             VALUES (?1, 'pdq', 'test', ?2, ?3, ?4, 'now')",
+            params![file, frame, &hash[..], quality],
+        )
+        .unwrap();
+    }
+
+    /// The band rows as stored, and as `bands` computes them from the hashes.
+    fn band_rows(conn: &rusqlite::Connection) -> (Vec<(i64, i64, i64)>, Vec<(i64, i64, i64)>) {
+        let mut st = conn.prepare("SELECT band, value, fingerprint_id FROM fingerprint_band ORDER BY 1, 2, 3").unwrap();
+        let stored = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
+        let mut st = conn.prepare("SELECT id, hash FROM fingerprint").unwrap();
+        let mut want: Vec<(i64, i64, i64)> = st
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .flat_map(|(id, h)| {
+                let h: [u8; 32] = h.try_into().unwrap();
+                bands(&h).into_iter().enumerate().map(move |(b, v)| (b as i64, i64::from(v), id)).collect::<Vec<_>>()
+            })
+            .collect();
+        want.sort();
+        (stored, want)
+    }
+
+    fn flip(h: &[u8; 32], bits: &[u16]) -> [u8; 32] {
+        let mut o = *h;
+        for &b in bits {
+            o[(b / 8) as usize % 32] ^= 1 << (b % 8);
+        }
+        o
+    }
+
+    #[test]
+    fn migration_backfills_and_triggers_keep_bands_in_step() {
+        let conn = schema(4);
+        let a: [u8; 32] = std::array::from_fn(|i| (i as u8).wrapping_mul(37) ^ 0xa5);
+        insert(&conn, 1, 0, &a, 80);
+        insert(&conn, 1, 1, &[0xff; 32], 80);
+        conn.execute_batch(super::super::MIGRATIONS[4].1).unwrap();
+        let (stored, want) = band_rows(&conn);
+        assert_eq!(stored.len(), 32);
+        assert_eq!(stored, want, "backfill");
+        insert(&conn, 2, 0, &flip(&a, &[0, 9, 255]), 80);
+        conn.execute("UPDATE fingerprint SET hash = ?1 WHERE id = 2", [&[0x0fu8; 32][..]]).unwrap();
+        conn.execute("DELETE FROM fingerprint WHERE id = 1", []).unwrap();
+        let (stored, want) = band_rows(&conn);
+        assert_eq!(stored.len(), 32);
+        assert_eq!(stored, want, "insert, update and delete triggers");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        /// The persisted index answers exactly like a linear scan, on both
+        /// sides of the probe/scan switch (radius 48).
+        #[test]
+        fn near_equals_linear_scan(
+            seeds in prop::collection::vec(any::<[u8; 32]>(), 1..20),
+            flips in prop::collection::vec(prop::collection::vec(0u16..256, 0..70), 0..60),
+            radius in 0u32..80,
+            q in 0usize..20,
+        ) {
+            let conn = schema(5);
+            let mut hashes: Vec<[u8; 32]> = seeds.clone();
+            for (i, f) in flips.iter().enumerate() {
+                hashes.push(flip(&seeds[i % seeds.len()], f));
+            }
+            for (i, h) in hashes.iter().enumerate() {
+                insert(&conn, (i % 7) as i64, i as i64, h, (i * 13 % 101) as i64);
+            }
+            let queries = [flip(&seeds[q % seeds.len()], &[3, 99]), seeds[(q + 1) % seeds.len()]];
+            let mut got: Vec<(usize, u32, i64, u8)> = near(&conn, &queries, radius)
+                .unwrap()
+                .into_iter()
+                .map(|n| (n.query, n.distance, n.file.0, n.quality))
+                .collect();
+            got.sort();
+            let mut want = Vec::new();
+            for (qi, query) in queries.iter().enumerate() {
+                for (i, h) in hashes.iter().enumerate() {
+                    let d = crate::fingerprint::pdq::distance(query, h);
+                    if d <= radius {
+                        want.push((qi, d, (i % 7) as i64, (i * 13 % 101) as u8));
+                    }
+                }
+            }
+            want.sort();
+            prop_assert_eq!(got, want);
+        }
+    }
+}
