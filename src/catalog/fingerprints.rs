@@ -62,6 +62,30 @@ pub struct SimilarityRow {
     pub created_at: String,
 }
 
+/// One stored fingerprint as `show` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FingerprintRow {
+    pub method: String,
+    pub version: String,
+    /// 0 for a still's whole picture, 1.. for its crop variants or a video's keyframes.
+    pub frame_index: u32,
+    /// Time of a video keyframe in the file; none for stills.
+    pub frame_ms: Option<u64>,
+    /// The 256-bit hash, 64 lowercase hex digits.
+    pub hash: String,
+    pub quality: u8,
+}
+
+/// What media analysis recorded about one file (for `show`).
+#[derive(Debug, Clone, Serialize)]
+pub struct FileMedia {
+    pub analysis: Option<AnalysisRow>,
+    pub fingerprints: Vec<FingerprintRow>,
+    /// Recorded `similar-to` relations, either direction, closest first.
+    pub similar: Vec<SimilarityRow>,
+    pub derived: Vec<DerivedObject>,
+}
+
 fn fp_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredFingerprint> {
     let blob: Vec<u8> = r.get(3)?;
     let mut hash = [0u8; 32];
@@ -295,6 +319,33 @@ impl Catalog {
         let mut stmt = self.conn().prepare_cached(&format!("{FP_SELECT} WHERE file_id = ?1 ORDER BY frame_index"))?;
         let rows = stmt.query_map([file.0], fp_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Analysis status, fingerprints (with method and version), recorded
+    /// similarity and derived objects of one file.
+    pub fn media_of(&self, file: FileId) -> Result<FileMedia> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT method, version, frame_index, frame_ms, hash, quality FROM fingerprint
+             WHERE file_id = ?1 ORDER BY method, version, frame_index",
+        )?;
+        let fingerprints = stmt
+            .query_map([file.0], |r| {
+                Ok(FingerprintRow {
+                    method: r.get(0)?,
+                    version: r.get(1)?,
+                    frame_index: r.get::<_, i64>(2)?.clamp(0, u32::MAX as i64) as u32,
+                    frame_ms: r.get::<_, Option<i64>>(3)?.map(|v| v.max(0) as u64),
+                    hash: hex::encode(r.get::<_, Vec<u8>>(4)?),
+                    quality: r.get::<_, i64>(5)?.clamp(0, 100) as u8,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(FileMedia {
+            analysis: self.analysis_of(file)?,
+            fingerprints,
+            similar: self.similarity_of(file)?,
+            derived: self.derived_objects_of(file)?,
+        })
     }
 
     /// Every fingerprint in the catalog (for building a search index).
