@@ -559,12 +559,15 @@ mod tests {
         .unwrap();
     }
 
+    /// (band, value, fingerprint id)
+    type BandRow = (i64, i64, i64);
+
     /// The band rows as stored, and as `bands` computes them from the hashes.
-    fn band_rows(conn: &rusqlite::Connection) -> (Vec<(i64, i64, i64)>, Vec<(i64, i64, i64)>) {
+    fn band_rows(conn: &rusqlite::Connection) -> (Vec<BandRow>, Vec<BandRow>) {
         let mut st = conn.prepare("SELECT band, value, fingerprint_id FROM fingerprint_band ORDER BY 1, 2, 3").unwrap();
         let stored = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
         let mut st = conn.prepare("SELECT id, hash FROM fingerprint").unwrap();
-        let mut want: Vec<(i64, i64, i64)> = st
+        let mut want: Vec<BandRow> = st
             .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))
             .unwrap()
             .map(Result::unwrap)
