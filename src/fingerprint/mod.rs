@@ -816,9 +816,9 @@ impl Catalog {
             .collect();
 
         // Near-duplicates among what was held before (through the persisted
-        // index: cost follows the matches, not the catalog's size) plus this
-        // batch (a small in-memory index); a file is compared with files held
-        // before it, so each pair is reported once. The batch's own stored
+        // index, which reads only band-lookup candidates, not every row) plus
+        // this batch (a small in-memory index); a file is compared with files
+        // held before it, so each pair is reported once. The batch's own stored
         // fingerprints (a re-analysis) are about to be replaced: not candidates.
         let batch: HashSet<FileId> = analyses.iter().map(|a| a.file).collect();
         let mut fresh = Vec::new();
