@@ -91,6 +91,93 @@ fn resized_cropped_and_brightened_copies_match_an_unrelated_photo_does_not() {
     assert_eq!(c.json(&["audit"])["clean"], true);
 }
 
+/// `similar` and `add` query the persisted band index (`fingerprint_band`);
+/// its answers must equal the in-memory index over every stored fingerprint
+/// (itself checked against a linear scan), on both sides of the radius where
+/// the persisted lookup switches to a sequential pass (48).
+#[test]
+fn persisted_index_answers_like_the_in_memory_index() {
+    let c = Cat::new();
+    let dir = c.work("v");
+    let mut paths = vec![
+        c.write("orig.jpg", &media::photo_jpeg(W, H, 21)),
+        c.write("resized.jpg", &media::photo_resized(W, H, 21, 600, 450, 60)),
+        c.write("crop.jpg", &media::photo_cropped(W, H, 21, 90)),
+        c.write("bright.jpg", &media::photo_brightened(W, H, 21, 30)),
+        c.write("other.jpg", &media::photo_jpeg(W, H, 22)),
+    ];
+    if evcat::fingerprint::video::ffmpeg_available() {
+        let src = media::make_mp4(&dir, "src.mp4", 4, 320, 180, None);
+        paths.push(media::reencode_mp4(&src, &dir.join("re.mp4"), 160, 90, 35));
+        paths.push(src);
+    }
+    c.ok(&["add", s(&paths[0])]);
+    let rest: Vec<&str> = paths[1..].iter().map(|p| s(p)).collect();
+    c.ok(&[&["add"][..], &rest].concat());
+    // A re-analysis replaces a file's rows (delete and insert triggers).
+    c.ok(&["fingerprint", "F1"]);
+
+    let conn = rusqlite::Connection::open(c.dir.join("catalog.sqlite")).unwrap();
+    let (fps, bands): (i64, i64) = conn
+        .query_row("SELECT (SELECT count(*) FROM fingerprint), (SELECT count(*) FROM fingerprint_band)", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert!(fps >= 15, "{fps}");
+    assert_eq!(bands, 16 * fps);
+
+    let cat = evcat::Catalog::open(&c.dir, Default::default()).unwrap();
+    let set = cat.fingerprint_set().unwrap();
+    let mut compared = 0;
+    for &f in set.files() {
+        for r in [0, 12, 31, 40, 47, 48, 63] {
+            let want = set.matches(set.hashes_of(f), !set.is_video(f), r, |o| o != f);
+            let got = cat.similar(f, r).unwrap();
+            assert_eq!(serde_json::to_value(&got).unwrap(), serde_json::to_value(&want).unwrap(), "{f} at radius {r}");
+            compared += got.len();
+        }
+    }
+    assert!(compared > 20, "the comparison should see matches: {compared}");
+    assert_eq!(c.json(&["audit"])["clean"], true);
+}
+
+#[test]
+fn show_lists_fingerprints_and_similar_relations() {
+    let c = Cat::new();
+    let orig = c.write("orig.jpg", &media::photo_jpeg(W, H, 5));
+    let copy = c.write("copy.jpg", &media::photo_resized(W, H, 5, 600, 450, 70));
+    c.ok(&["add", s(&orig)]);
+    c.ok(&["add", s(&copy)]);
+    let stored = fingerprints(&c, 2);
+    assert_eq!(stored.len(), 3);
+
+    let doc = c.json(&["show", "F2"]);
+    let fps = doc["media"]["fingerprints"].as_array().unwrap();
+    assert_eq!(fps.len(), 3);
+    for (j, f) in fps.iter().zip(&stored) {
+        assert_eq!((j["method"].as_str(), j["version"].as_str()), (Some("pdq"), Some("evcat-pdq-1")));
+        assert_eq!(j["frame_index"].as_i64(), Some(f.0));
+        assert!(j["frame_ms"].is_null(), "stills have no frame time");
+        assert_eq!(j["hash"].as_str().unwrap(), f.2.to_lowercase());
+        assert_eq!(j["quality"].as_i64(), Some(f.3));
+    }
+    let sim = &doc["media"]["similar"];
+    assert_eq!(sim.as_array().unwrap().len(), 1, "{sim:#}");
+    assert_eq!((&sim[0]["file"], &sim[0]["other"]), (&"F2".into(), &"F1".into()));
+    let looks = sim[0]["looks_like"].as_str().unwrap();
+    assert!(["same-picture", "near-duplicate"].contains(&looks), "{sim:#}");
+
+    let text = c.ok(&["show", "F2"]);
+    assert!(text.contains("Fingerprints (3)"), "{text}");
+    assert!(text.contains("pdq evcat-pdq-1  whole picture"), "{text}");
+    assert!(text.contains(&stored[0].2.to_lowercase()), "{text}");
+    assert!(text.contains("centred crop, 90 % of area"), "{text}");
+    assert!(text.contains(&format!("F2 ~ F1: {looks}, PDQ distance ")), "{text}");
+    // The relation shows from the other side too.
+    let first = c.ok(&["show", "F1"]);
+    assert!(first.contains(&format!("F2 ~ F1: {looks}")), "{first}");
+}
+
 #[test]
 fn add_reports_near_duplicates_in_text() {
     let c = Cat::new();
@@ -127,6 +214,19 @@ fn video_reencode_matches_its_source_and_a_different_clip_does_not() {
     assert!(d["frames_matched"].as_u64().unwrap() * 2 >= d["frames_total"].as_u64().unwrap());
     assert!(ids(&c.json(&["similar", "F3"])["matches"]).is_empty());
     assert_eq!(ids(&c.json(&["similar", "F1"])["matches"]), ["F2"]);
+
+    // `show` lists keyframe fingerprints with their times and the relation.
+    let shown = c.json(&["show", "F1"]);
+    let fps = shown["media"]["fingerprints"].as_array().unwrap();
+    assert_eq!(fps.len(), frames.len());
+    for (j, f) in fps.iter().zip(&frames) {
+        assert_eq!(j["frame_ms"].as_i64(), f.1);
+        assert_eq!(j["hash"].as_str().unwrap(), f.2.to_lowercase());
+    }
+    assert_eq!(shown["media"]["similar"][0]["file"], "F2");
+    let text = c.ok(&["show", "F1"]);
+    assert!(text.contains("pdq evcat-pdq-1  keyframe 1 at 00:01"), "{text}");
+    assert!(text.contains("F2 ~ F1: re-encode, PDQ distance "), "{text}");
 }
 
 #[test]

@@ -62,6 +62,30 @@ pub struct SimilarityRow {
     pub created_at: String,
 }
 
+/// One stored fingerprint as `show` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FingerprintRow {
+    pub method: String,
+    pub version: String,
+    /// 0 for a still's whole picture, 1.. for its crop variants or a video's keyframes.
+    pub frame_index: u32,
+    /// Time of a video keyframe in the file; none for stills.
+    pub frame_ms: Option<u64>,
+    /// The 256-bit hash, 64 lowercase hex digits.
+    pub hash: String,
+    pub quality: u8,
+}
+
+/// What media analysis recorded about one file (for `show`).
+#[derive(Debug, Clone, Serialize)]
+pub struct FileMedia {
+    pub analysis: Option<AnalysisRow>,
+    pub fingerprints: Vec<FingerprintRow>,
+    /// Recorded `similar-to` relations, either direction, closest first.
+    pub similar: Vec<SimilarityRow>,
+    pub derived: Vec<DerivedObject>,
+}
+
 fn fp_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredFingerprint> {
     let blob: Vec<u8> = r.get(3)?;
     let mut hash = [0u8; 32];
@@ -188,6 +212,100 @@ pub(crate) fn record(w: &mut Writer<'_>, batch: &[(Analysis, Vec<Match>)]) -> Re
     Ok(inserted_all)
 }
 
+/// A stored fingerprint within some distance of a query hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Near {
+    /// Position of the query hash this is near.
+    pub query: usize,
+    pub file: FileId,
+    pub distance: u32,
+    pub quality: u8,
+}
+
+/// Bands of the persisted index (`fingerprint_band`, migration 6): band `b`
+/// is bytes `2b` and `2b + 1` of the hash, big-endian.
+const BANDS: usize = 16;
+
+/// Band values of a hash, as the migration's `fingerprint_band_of` view computes them.
+pub(crate) fn bands(h: &[u8; 32]) -> [u16; BANDS] {
+    std::array::from_fn(|b| u16::from_be_bytes([h[2 * b], h[2 * b + 1]]))
+}
+
+/// Largest bits per band probed through the index: at 3 bits (radius 48 and
+/// more) each band needs 697 lookups and a uniform catalog returns about a
+/// sixth of its rows as candidates, so one sequential pass is cheaper.
+const MAX_PROBE_BITS: u32 = 2;
+
+/// Every value within `bits` (at most 2) bit flips of `v`.
+fn probes(v: u16, bits: u32) -> Vec<u16> {
+    let mut out = vec![v];
+    if bits >= 1 {
+        for i in 0..16 {
+            out.push(v ^ (1 << i));
+        }
+    }
+    if bits >= 2 {
+        for i in 0..16 {
+            for j in i + 1..16 {
+                out.push(v ^ (1 << i) ^ (1 << j));
+            }
+        }
+    }
+    out
+}
+
+/// Every stored fingerprint within `max_distance` of each of `queries`,
+/// exactly as a linear scan would find them (in no particular order). Below
+/// radius 48 this looks up candidates in `fingerprint_band` (pigeonhole over
+/// 16 bands: a match agrees with the query within `max_distance / 16` bits in
+/// some band) and reads only their rows; above, it streams the table once.
+pub(crate) fn near(conn: &rusqlite::Connection, queries: &[[u8; 32]], max_distance: u32) -> Result<Vec<Near>> {
+    let mut out = Vec::new();
+    let bits = max_distance / BANDS as u32;
+    let row = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, FileId, Vec<u8>, i64)> {
+        Ok((r.get(0)?, FileId(r.get(1)?), r.get(2)?, r.get(3)?))
+    };
+    let mut keep = |query: usize, file: FileId, hash: &[u8], quality: i64| {
+        // A malformed blob cannot match (the schema forbids it anyway).
+        let Ok(h) = <[u8; 32]>::try_from(hash) else { return };
+        let distance = crate::fingerprint::pdq::distance(&queries[query], &h);
+        if distance <= max_distance {
+            out.push(Near { query, file, distance, quality: quality.clamp(0, 100) as u8 });
+        }
+    };
+    if bits > MAX_PROBE_BITS {
+        let mut stmt = conn.prepare("SELECT id, file_id, hash, quality FROM fingerprint")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let (_, file, hash, quality) = row(r)?;
+            for q in 0..queries.len() {
+                keep(q, file, &hash, quality);
+            }
+        }
+        return Ok(out);
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT f.id, f.file_id, f.hash, f.quality FROM fingerprint_band b JOIN fingerprint f ON f.id = b.fingerprint_id
+         WHERE b.band = ?1 AND b.value = ?2",
+    )?;
+    for (q, query) in queries.iter().enumerate() {
+        // A near hash usually shares several bands: read its row once.
+        let mut seen = std::collections::HashSet::new();
+        for (band, v) in bands(query).into_iter().enumerate() {
+            for p in probes(v, bits) {
+                let mut rows = stmt.query(params![band as i64, i64::from(p)])?;
+                while let Some(r) = rows.next()? {
+                    let (id, file, hash, quality) = row(r)?;
+                    if seen.insert(id) {
+                        keep(q, file, &hash, quality);
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Every fingerprint, ordered by file and frame.
 pub(crate) fn all(conn: &rusqlite::Connection) -> Result<Vec<StoredFingerprint>> {
     let mut stmt = conn.prepare(&format!("{FP_SELECT} ORDER BY file_id, frame_index"))?;
@@ -201,6 +319,33 @@ impl Catalog {
         let mut stmt = self.conn().prepare_cached(&format!("{FP_SELECT} WHERE file_id = ?1 ORDER BY frame_index"))?;
         let rows = stmt.query_map([file.0], fp_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Analysis status, fingerprints (with method and version), recorded
+    /// similarity and derived objects of one file.
+    pub fn media_of(&self, file: FileId) -> Result<FileMedia> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT method, version, frame_index, frame_ms, hash, quality FROM fingerprint
+             WHERE file_id = ?1 ORDER BY method, version, frame_index",
+        )?;
+        let fingerprints = stmt
+            .query_map([file.0], |r| {
+                Ok(FingerprintRow {
+                    method: r.get(0)?,
+                    version: r.get(1)?,
+                    frame_index: r.get::<_, i64>(2)?.clamp(0, u32::MAX as i64) as u32,
+                    frame_ms: r.get::<_, Option<i64>>(3)?.map(|v| v.max(0) as u64),
+                    hash: hex::encode(r.get::<_, Vec<u8>>(4)?),
+                    quality: r.get::<_, i64>(5)?.clamp(0, 100) as u8,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(FileMedia {
+            analysis: self.analysis_of(file)?,
+            fingerprints,
+            similar: self.similarity_of(file)?,
+            derived: self.derived_objects_of(file)?,
+        })
     }
 
     /// Every fingerprint in the catalog (for building a search index).
@@ -386,6 +531,122 @@ impl DerivedKind {
             DerivedKind::Thumbnail => "thumbnail",
             DerivedKind::Poster => "poster",
             DerivedKind::ContactSheet => "contact-sheet",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Index of the migration that creates `fingerprint_band`.
+    const BAND_MIGRATION: usize = 5;
+
+    /// A bare connection with the schema (foreign keys off: no file rows needed).
+    fn schema(upto: usize) -> rusqlite::Connection {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
+        for (_, sql) in &super::super::MIGRATIONS[..upto] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn
+    }
+
+    fn insert(conn: &rusqlite::Connection, file: i64, frame: i64, hash: &[u8; 32], quality: i64) {
+        conn.execute(
+            "INSERT INTO fingerprint(file_id, method, version, frame_index, hash, quality, created_at)
+             VALUES (?1, 'pdq', 'test', ?2, ?3, ?4, 'now')",
+            params![file, frame, &hash[..], quality],
+        )
+        .unwrap();
+    }
+
+    /// (band, value, fingerprint id)
+    type BandRow = (i64, i64, i64);
+
+    /// The band rows as stored, and as `bands` computes them from the hashes.
+    fn band_rows(conn: &rusqlite::Connection) -> (Vec<BandRow>, Vec<BandRow>) {
+        let mut st = conn.prepare("SELECT band, value, fingerprint_id FROM fingerprint_band ORDER BY 1, 2, 3").unwrap();
+        let stored = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
+        let mut st = conn.prepare("SELECT id, hash FROM fingerprint").unwrap();
+        let mut want: Vec<BandRow> = st
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .flat_map(|(id, h)| {
+                let h: [u8; 32] = h.try_into().unwrap();
+                bands(&h).into_iter().enumerate().map(move |(b, v)| (b as i64, i64::from(v), id)).collect::<Vec<_>>()
+            })
+            .collect();
+        want.sort();
+        (stored, want)
+    }
+
+    fn flip(h: &[u8; 32], bits: &[u16]) -> [u8; 32] {
+        let mut o = *h;
+        for &b in bits {
+            o[(b / 8) as usize % 32] ^= 1 << (b % 8);
+        }
+        o
+    }
+
+    #[test]
+    fn migration_backfills_and_triggers_keep_bands_in_step() {
+        let conn = schema(BAND_MIGRATION);
+        let a: [u8; 32] = std::array::from_fn(|i| (i as u8).wrapping_mul(37) ^ 0xa5);
+        insert(&conn, 1, 0, &a, 80);
+        insert(&conn, 1, 1, &[0xff; 32], 80);
+        assert_eq!(super::super::MIGRATIONS[BAND_MIGRATION].0, "0006_fingerprint_band");
+        conn.execute_batch(super::super::MIGRATIONS[BAND_MIGRATION].1).unwrap();
+        let (stored, want) = band_rows(&conn);
+        assert_eq!(stored.len(), 32);
+        assert_eq!(stored, want, "backfill");
+        insert(&conn, 2, 0, &flip(&a, &[0, 9, 255]), 80);
+        conn.execute("UPDATE fingerprint SET hash = ?1 WHERE id = 2", [&[0x0fu8; 32][..]]).unwrap();
+        conn.execute("DELETE FROM fingerprint WHERE id = 1", []).unwrap();
+        let (stored, want) = band_rows(&conn);
+        assert_eq!(stored.len(), 32);
+        assert_eq!(stored, want, "insert, update and delete triggers");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        /// The persisted index answers exactly like a linear scan, on both
+        /// sides of the probe/scan switch (radius 48).
+        #[test]
+        fn near_equals_linear_scan(
+            seeds in prop::collection::vec(any::<[u8; 32]>(), 1..20),
+            flips in prop::collection::vec(prop::collection::vec(0u16..256, 0..70), 0..60),
+            radius in 0u32..80,
+            q in 0usize..20,
+        ) {
+            let conn = schema(super::super::MIGRATIONS.len());
+            let mut hashes: Vec<[u8; 32]> = seeds.clone();
+            for (i, f) in flips.iter().enumerate() {
+                hashes.push(flip(&seeds[i % seeds.len()], f));
+            }
+            for (i, h) in hashes.iter().enumerate() {
+                insert(&conn, (i % 7) as i64, i as i64, h, (i * 13 % 101) as i64);
+            }
+            let queries = [flip(&seeds[q % seeds.len()], &[3, 99]), seeds[(q + 1) % seeds.len()]];
+            let mut got: Vec<(usize, u32, i64, u8)> = near(&conn, &queries, radius)
+                .unwrap()
+                .into_iter()
+                .map(|n| (n.query, n.distance, n.file.0, n.quality))
+                .collect();
+            got.sort();
+            let mut want = Vec::new();
+            for (qi, query) in queries.iter().enumerate() {
+                for (i, h) in hashes.iter().enumerate() {
+                    let d = crate::fingerprint::pdq::distance(query, h);
+                    if d <= radius {
+                        want.push((qi, d, (i % 7) as i64, (i * 13 % 101) as u8));
+                    }
+                }
+            }
+            want.sort();
+            prop_assert_eq!(got, want);
         }
     }
 }

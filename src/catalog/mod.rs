@@ -42,6 +42,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_fingerprints", include_str!("../../schema/0003_fingerprints.sql")),
     ("0004_custody_action_index", include_str!("../../schema/0004_custody_action_index.sql")),
     ("0005_deferred_search_index", include_str!("../../schema/0005_deferred_search_index.sql")),
+    ("0006_fingerprint_band", include_str!("../../schema/0006_fingerprint_band.sql")),
 ];
 
 pub const DB_FILE: &str = "catalog.sqlite";

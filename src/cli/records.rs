@@ -5,8 +5,10 @@ use serde_json::json;
 
 use evcat::catalog::evidence::{Evidence, EvidenceFilter, EvidenceKind, EvidenceStatus, Platform, Provenance};
 use evcat::catalog::files::{FileFilter, FileRecord};
+use evcat::catalog::fingerprints::FileMedia;
 use evcat::catalog::log::{self, LogEntry};
-use evcat::ids::{EvidenceId, Ref};
+use evcat::fingerprint::STILL_CROPS;
+use evcat::ids::{EvidenceId, FileId, Ref};
 use evcat::timefmt::{format_clock_ms, normalize_timestamp};
 use evcat::{Catalog, Result};
 
@@ -371,14 +373,64 @@ fn show_evidence(ctx: &Ctx, cat: &Catalog, id: EvidenceId) -> Result<()> {
 fn show_file(ctx: &Ctx, cat: &Catalog, f: FileRecord) -> Result<()> {
     let ev = cat.evidence(f.evidence_id)?;
     let custody = log::for_subject(cat, "file", f.id.0)?;
-    let doc = json!({ "file": f, "evidence": ev, "custody": custody });
+    let media = cat.media_of(f.id)?;
+    let doc = json!({ "file": f, "evidence": ev, "media": media, "custody": custody });
     ctx.out.emit(&doc, || {
         let mut s = format!("File {} (evidence {}: {})\n", f.id, ev.id, ev.title.as_deref().unwrap_or("untitled"));
         s.push_str(&file_fields(&f));
+        s.push_str(&media_text(f.id, &media));
         s.push_str("Custody\n");
         s.push_str(&timeline_text(&custody));
         s
     })
+}
+
+/// Fingerprints and recorded near-duplicates of a file; nothing for files
+/// media analysis never looked at.
+fn media_text(file: FileId, m: &FileMedia) -> String {
+    let mut s = String::new();
+    if let Some(a) = &m.analysis {
+        let note = a.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+        s.push_str(&format!("Media analysis: {}{note}, {}\n", a.status, a.analyzed_at));
+    }
+    if !m.fingerprints.is_empty() {
+        s.push_str(&format!("Fingerprints ({})\n", m.fingerprints.len()));
+        for fp in &m.fingerprints {
+            let what = match (fp.frame_ms, fp.frame_index) {
+                (Some(ms), i) => format!("keyframe {i} at {}", format_clock_ms(ms)),
+                (None, 0) => "whole picture".to_string(),
+                (None, i) => match STILL_CROPS.get(i as usize - 1) {
+                    Some(keep) => format!("centred crop, {:.0} % of area", keep * 100.0),
+                    None => format!("frame {i}"),
+                },
+            };
+            s.push_str(&format!(
+                "  {} {}  {:<30} quality {:>3}  {}\n",
+                fp.method, fp.version, what, fp.quality, fp.hash
+            ));
+        }
+    }
+    if !m.similar.is_empty() {
+        s.push_str(&format!("Similar to ({}, found by media analysis, not confirmed)\n", m.similar.len()));
+        for r in &m.similar {
+            let other = if r.file == file { r.other } else { r.file };
+            let frames = if r.frames_total > 1 {
+                format!(", {} of {} hashes match", r.frames_matched, r.frames_total)
+            } else {
+                String::new()
+            };
+            s.push_str(&format!(
+                "  {other}  {} ~ {}: {}, PDQ distance {}{frames} ({})\n",
+                r.file, r.other, r.looks_like, r.distance, r.created_at
+            ));
+        }
+    }
+    if !m.derived.is_empty() {
+        let kinds: Vec<String> =
+            m.derived.iter().map(|d| format!("{} {}", d.kind, &d.sha256[..12.min(d.sha256.len())])).collect();
+        s.push_str(&format!("Derived objects: {}\n", kinds.join(", ")));
+    }
+    s
 }
 
 pub fn show(ctx: &Ctx, a: ShowArgs) -> Result<u8> {

@@ -609,23 +609,40 @@ impl FingerprintSet {
         let mut out = Vec::new();
         for (f, best) in per_file {
             let other = &self.hashes[self.ranges[f].clone()];
-            let other_matched =
-                other.iter().filter(|o| query.iter().any(|q| pdq::distance(q, o) <= max_distance)).count() as u32;
-            let mut dists: Vec<u32> = best.values().copied().collect();
-            dists.sort_unstable();
             let o_still = !self.video.contains(&self.files[f]);
-            let m =
-                decide(dists, query.len() as u32, other_matched, other.len() as u32, self.files[f], (q_still, o_still));
-            if let Some(m) = m {
+            if let Some(m) = file_match(query, q_still, max_distance, self.files[f], &best, other, o_still) {
                 out.push(m);
             }
         }
-        out.sort_by(|a, b| {
-            let share = |m: &Match| m.frames_matched as f64 / f64::from(m.frames_total.max(1));
-            a.distance.cmp(&b.distance).then(share(b).total_cmp(&share(a))).then(a.file.cmp(&b.file))
-        });
+        sort_matches(&mut out);
         out
     }
+}
+
+/// Apply the match rule to one candidate file, given the closest distance of
+/// each query frame that has a hit in it and its own usable hashes.
+fn file_match(
+    query: &[pdq::Hash256],
+    q_still: bool,
+    max_distance: u32,
+    file: FileId,
+    best: &BTreeMap<usize, u32>,
+    other: &[pdq::Hash256],
+    o_still: bool,
+) -> Option<Match> {
+    let other_matched =
+        other.iter().filter(|o| query.iter().any(|q| pdq::distance(q, o) <= max_distance)).count() as u32;
+    let mut dists: Vec<u32> = best.values().copied().collect();
+    dists.sort_unstable();
+    decide(dists, query.len() as u32, other_matched, other.len() as u32, file, (q_still, o_still))
+}
+
+/// Closest first, then the larger share of matched frames, then file id.
+fn sort_matches(out: &mut [Match]) {
+    out.sort_by(|a, b| {
+        let share = |m: &Match| m.frames_matched as f64 / f64::from(m.frames_total.max(1));
+        a.distance.cmp(&b.distance).then(share(b).total_cmp(&share(a))).then(a.file.cmp(&b.file))
+    });
 }
 
 /// The match rule: at least half of one side's usable hashes (video
@@ -798,25 +815,32 @@ impl Catalog {
             })
             .collect();
 
-        // Near-duplicates among what was held before plus this batch; a file
-        // is compared with files held before it, so each pair is reported once.
+        // Near-duplicates among what was held before (through the persisted
+        // index, which reads only band-lookup candidates, not every row) plus
+        // this batch (a small in-memory index); a file is compared with files
+        // held before it, so each pair is reported once. The batch's own stored
+        // fingerprints (a re-analysis) are about to be replaced: not candidates.
         let batch: HashSet<FileId> = analyses.iter().map(|a| a.file).collect();
-        let mut stored: Vec<StoredFingerprint> =
-            self.all_fingerprints()?.into_iter().filter(|f| !batch.contains(&f.file)).collect();
-        let mut videos = self.video_files()?;
+        let mut fresh = Vec::new();
+        let mut videos = HashSet::new();
         for a in &analyses {
-            stored.extend(fpdb::as_stored(a.file, &a.frames));
+            fresh.extend(fpdb::as_stored(a.file, &a.frames));
             if a.is_video {
                 videos.insert(a.file);
             }
         }
-        let set = FingerprintSet::build(stored, &videos);
+        let set = FingerprintSet::build(fresh, &videos);
         let order: HashMap<FileId, usize> = analyses.iter().enumerate().map(|(i, a)| (a.file, i)).collect();
         let mut batch_rows = Vec::with_capacity(analyses.len());
         for (i, a) in analyses.into_iter().enumerate() {
             let query = usable(&a.frames, a.is_video);
-            let matches =
-                set.matches(&query, !a.is_video, max_distance, |f| f != a.file && order.get(&f).is_none_or(|&j| j < i));
+            let mut matches = self.stored_matches(&query, !a.is_video, max_distance, |f| !batch.contains(&f))?;
+            matches.extend(
+                set.matches(&query, !a.is_video, max_distance, |f| {
+                    f != a.file && order.get(&f).is_some_and(|&j| j < i)
+                }),
+            );
+            sort_matches(&mut matches);
             batch_rows.push((a, matches));
         }
         let staged: Vec<Vec<Staged>> =
@@ -909,13 +933,55 @@ impl Catalog {
             };
             return Err(Error::Conflict(format!("{file} has no fingerprints: {why}")));
         }
-        let set = self.fingerprint_set()?;
         let frames: Vec<FrameHash> = own
             .iter()
             .map(|f| FrameHash { frame_index: f.frame_index, frame_ms: f.frame_ms, hash: f.hash, quality: f.quality })
             .collect();
         let query = usable(&frames, is_video(&rec.media_type));
-        Ok(set.matches(&query, !is_video(&rec.media_type), max_distance, |f| f != file))
+        self.stored_matches(&query, !is_video(&rec.media_type), max_distance, |f| f != file)
+    }
+
+    /// Files held whose fingerprints near-duplicate `query` (usable hashes of
+    /// one file), closest first, found through the persisted band index: reads
+    /// the candidates' rows and the matching files' fingerprints, never the
+    /// whole table (below radius 48). Same answers as [`FingerprintSet::matches`]
+    /// over every stored fingerprint.
+    fn stored_matches(
+        &self,
+        query: &[pdq::Hash256],
+        q_still: bool,
+        max_distance: u32,
+        allow: impl Fn(FileId) -> bool,
+    ) -> Result<Vec<Match>> {
+        if query.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut near: BTreeMap<FileId, Vec<fpdb::Near>> = BTreeMap::new();
+        for n in fpdb::near(self.conn(), query, max_distance)? {
+            if allow(n.file) {
+                near.entry(n.file).or_default().push(n);
+            }
+        }
+        let mut out = Vec::new();
+        for (file, hits) in near {
+            let o_video = is_video(&self.file(file)?.media_type);
+            let min = if o_video { MIN_FRAME_QUALITY } else { MIN_IMAGE_QUALITY };
+            let mut best: BTreeMap<usize, u32> = BTreeMap::new();
+            for n in hits.iter().filter(|n| n.quality >= min) {
+                let e = best.entry(n.query).or_insert(u32::MAX);
+                *e = (*e).min(n.distance);
+            }
+            if best.is_empty() {
+                continue;
+            }
+            let other: Vec<pdq::Hash256> =
+                self.fingerprints_of(file)?.into_iter().filter(|f| f.quality >= min).map(|f| f.hash).collect();
+            if let Some(m) = file_match(query, q_still, max_distance, file, &best, &other, !o_video) {
+                out.push(m);
+            }
+        }
+        sort_matches(&mut out);
+        Ok(out)
     }
 
     /// Clusters of near-duplicates across the catalog (connected components).

@@ -1,0 +1,165 @@
+//! Benchmark setup (not a test) for issue 5, end to end: a real catalog
+//! holding N synthetic PDQ fingerprints (default 1,000,000), for timing the
+//! `evcat similar` and `evcat add` commands on it (`benches/similar.sh` does
+//! the timing). Also times, in process, the old path (load every fingerprint
+//! and build the in-memory index, which `similar` and each `add` batch used to
+//! do) against the persisted band index.
+//!
+//! ```sh
+//! cargo run --release --example similar_catalog -- DIR [N] [PHOTOS]
+//! ```
+//!
+//! Creates the catalog DIR (must not exist) with `Catalog::init`, then in one
+//! transaction inserts N / 3 synthetic still-image file rows with three
+//! fingerprints each (like a photo's whole + two crop hashes), 70 % in
+//! clusters of 10 near-duplicate files, 30 % uniform. The `fingerprint_band`
+//! rows are made by the schema's triggers, the same path as the library's
+//! inserts. The synthetic rows have no custody events (`audit` would name
+//! them); they are for timing only. Finally writes PHOTOS (default 20)
+//! generated JPEGs to DIR.photos/ for timing `add`.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use evcat::fingerprint::DEFAULT_MAX_DISTANCE;
+use evcat::ids::FileId;
+use evcat::{ActorOptions, Catalog};
+use rusqlite::params;
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn hash(&mut self) -> [u8; 32] {
+        let mut h = [0u8; 32];
+        for c in h.chunks_exact_mut(8) {
+            c.copy_from_slice(&self.next().to_le_bytes());
+        }
+        h
+    }
+    fn flip(&mut self, h: &[u8; 32], bits: u64) -> [u8; 32] {
+        let mut o = *h;
+        for _ in 0..bits {
+            let b = (self.next() % 256) as usize;
+            o[b / 8] ^= 1 << (b % 8);
+        }
+        o
+    }
+}
+
+/// A textured picture (value noise; PDQ needs structure to reach quality 50+).
+fn photo(w: u32, h: u32, seed: u64) -> image::RgbImage {
+    let mut rng = Rng(seed);
+    let cells = 12u32;
+    let vals: Vec<f32> = (0..(cells + 1) * (cells + 1) * 3).map(|_| (rng.next() % 256) as f32).collect();
+    image::RgbImage::from_fn(w, h, |x, y| {
+        let fx = x as f32 / w as f32 * cells as f32;
+        let fy = y as f32 / h as f32 * cells as f32;
+        let (ix, iy) = (fx.floor() as u32, fy.floor() as u32);
+        let (tx, ty) = (fx - ix as f32, fy - iy as f32);
+        let at = |cx: u32, cy: u32, c: usize| vals[((cy.min(cells) * (cells + 1) + cx.min(cells)) * 3) as usize + c];
+        image::Rgb([0, 1, 2].map(|c| {
+            let top = at(ix, iy, c) * (1.0 - tx) + at(ix + 1, iy, c) * tx;
+            let bot = at(ix, iy + 1, c) * (1.0 - tx) + at(ix + 1, iy + 1, c) * tx;
+            (top * (1.0 - ty) + bot * ty) as u8
+        }))
+    })
+}
+
+fn populate(dir: &Path, n: usize) -> rusqlite::Result<()> {
+    let mut conn = rusqlite::Connection::open(dir.join("catalog.sqlite"))?;
+    // Room for the band index's pages while 16 rows per fingerprint land at random keys.
+    conn.pragma_update(None, "cache_size", -2_000_000)?;
+    let tx = conn.transaction()?;
+    let now = "2026-01-01T00:00:00.000000Z";
+    tx.execute(
+        "INSERT INTO evidence(kind, title, status, created_at) VALUES ('image', 'synthetic', 'acquired', ?1)",
+        [now],
+    )?;
+    let evidence = tx.last_insert_rowid();
+    let mut file = tx.prepare(
+        "INSERT INTO file(evidence_id, sha256, size, media_type, storage, original_name, acquired_at, created_at)
+         VALUES (?1, ?2, 1, 'image/jpeg', 'object', ?3, ?4, ?4)",
+    )?;
+    let mut fp = tx.prepare(
+        "INSERT INTO fingerprint(file_id, method, version, frame_index, hash, quality, created_at)
+         VALUES (?1, 'pdq', 'evcat-pdq-1', ?2, ?3, 80, ?4)",
+    )?;
+    let mut rng = Rng(42);
+    let files = n.div_ceil(3);
+    let mut centre = rng.hash();
+    for i in 0..files {
+        // Files 0..70 % come in clusters of 10 copies of one picture.
+        let base = if i < files * 7 / 10 {
+            if i % 10 == 0 {
+                centre = rng.hash();
+            }
+            let bits = rng.next() % 24;
+            rng.flip(&centre, bits)
+        } else {
+            rng.hash()
+        };
+        file.execute(params![evidence, format!("{:064x}", i + 1), format!("synthetic-{i}.jpg"), now])?;
+        let id = tx.last_insert_rowid();
+        for frame in 0..3.min(n - 3 * i) {
+            // Crop variants sit 20-60 bits from the whole picture.
+            let h = if frame == 0 {
+                base
+            } else {
+                let bits = 20 + rng.next() % 40;
+                rng.flip(&base, bits)
+            };
+            fp.execute(params![id, frame as i64, &h[..], now])?;
+        }
+    }
+    drop(file);
+    drop(fp);
+    tx.commit()?;
+    // Leave the catalog as a steady state would be: not a 500 MB WAL.
+    conn.pragma_update(None, "wal_checkpoint", "TRUNCATE")
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let dir = PathBuf::from(args.next().ok_or("usage: similar_catalog DIR [N] [PHOTOS]")?);
+    let n: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(1_000_000);
+    let photos: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(20);
+
+    let t = Instant::now();
+    drop(Catalog::init(&dir, "bench", None)?);
+    populate(&dir, n)?;
+    println!("catalog: {n} synthetic fingerprints inserted (with band rows) in {:.1} s", t.elapsed().as_secs_f64());
+
+    let cat = Catalog::open(&dir, ActorOptions::default())?;
+    let t = Instant::now();
+    let set = cat.fingerprint_set()?;
+    println!(
+        "old path (every CLI run and add batch): load {} fingerprints + build the in-memory index: {:.2} s",
+        set.len(),
+        t.elapsed().as_secs_f64()
+    );
+    drop(set);
+    for f in [1, 2, 500_000.min(n as i64 / 3), 333_333.min(n as i64 / 3)] {
+        let t = Instant::now();
+        let m = cat.similar(FileId(f), DEFAULT_MAX_DISTANCE)?;
+        println!(
+            "persisted index, in process: similar F{f}: {} matches in {:.2} ms",
+            m.len(),
+            t.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+
+    let pdir = PathBuf::from(format!("{}.photos", dir.display()));
+    std::fs::create_dir_all(&pdir)?;
+    for i in 0..photos {
+        let img = photo(1200, 900, 1000 + i);
+        img.save_with_format(pdir.join(format!("photo-{i:03}.jpg")), image::ImageFormat::Jpeg)?;
+    }
+    println!("{photos} photos written to {}", pdir.display());
+    Ok(())
+}
