@@ -99,24 +99,30 @@ fn check_fixity(cat: &Catalog, checked: &mut Checked, problems: &mut Vec<Problem
     let mut known: HashSet<String> =
         targets.iter().filter(|t| t.storage == Storage::Object).map(|t| t.sha256.clone()).collect();
     let store = cat.store();
-    let results: Vec<(String, String, Storage, Option<String>, Fixity, u64)> = targets
-        .into_par_iter()
-        .map(|t| {
-            let (id, sha_hex, storage, path) = (t.file, t.sha256, t.storage, t.path);
-            let (fixity, size) = match sha_hex.parse::<Sha256>() {
-                Err(e) => (Fixity::Unreadable(format!("recorded hash is malformed: {e}")), 0),
-                Ok(sha) => {
-                    let p = match storage {
-                        Storage::Object => store.object_path(&sha),
-                        Storage::InPlace => path.clone().map(Into::into).unwrap_or_default(),
-                    };
-                    let size = std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
-                    (store::check_path(&p, &sha), size)
-                }
-            };
-            (id.to_string(), sha_hex, storage, path, fixity, size)
-        })
-        .collect();
+    let hash_all = || -> Vec<(String, String, Storage, Option<String>, Fixity, u64)> {
+        targets
+            .into_par_iter()
+            .map(|t| {
+                let (id, sha_hex, storage, path) = (t.file, t.sha256, t.storage, t.path);
+                let (fixity, size) = match sha_hex.parse::<Sha256>() {
+                    Err(e) => (Fixity::Unreadable(format!("recorded hash is malformed: {e}")), 0),
+                    Ok(sha) => {
+                        let p = match storage {
+                            Storage::Object => store.object_path(&sha),
+                            Storage::InPlace => path.clone().map(Into::into).unwrap_or_default(),
+                        };
+                        let size = std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
+                        (store::check_path(&p, &sha), size)
+                    }
+                };
+                (id.to_string(), sha_hex, storage, path, fixity, size)
+            })
+            .collect()
+    };
+    let results = match store::io_thread_pool() {
+        Some(pool) => pool.install(hash_all),
+        None => hash_all(),
+    };
     for (id, sha, storage, path, fixity, size) in results {
         match storage {
             Storage::Object => checked.objects += 1,

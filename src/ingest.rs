@@ -311,8 +311,19 @@ impl Catalog {
             start = end;
         }
         let store = self.store().clone();
-        let prepare_batch = |(s, e, _): BatchRange| -> Vec<PreparedItem> {
-            candidates[s..e].par_iter().map(|c| (c.path.clone(), prepare(c, &store, opts.in_place))).collect()
+        // Large files are copied with O_DIRECT, and each direct write waits for
+        // the device: with one thread per core the disk idles while both
+        // threads hash. Batches of large files get twice as many threads (the
+        // extra ones mostly wait); small files stay one thread per core, where
+        // extra threads would only take CPU from the serial transaction.
+        let io_pool = (!opts.in_place).then(crate::store::io_thread_pool).flatten();
+        let prepare_batch = |(s, e, bytes): BatchRange| -> Vec<PreparedItem> {
+            let run =
+                || candidates[s..e].par_iter().map(|c| (c.path.clone(), prepare(c, &store, opts.in_place))).collect();
+            match &io_pool {
+                Some(pool) if bytes / (e - s).max(1) as u64 >= crate::store::DIRECT_MIN_SIZE => pool.install(run),
+                _ => run(),
+            }
         };
         let staged_of = |prepared: &[PreparedItem]| -> Vec<Staged> {
             prepared.iter().filter_map(|(_, r)| r.as_ref().ok().and_then(|p| p.staged.clone())).collect()

@@ -380,6 +380,22 @@ pub fn check_path(path: &Path, expected: &Sha256) -> Fixity {
     }
 }
 
+/// A thread pool for file I/O-bound work (copying into the store, re-hashing
+/// for audit): twice as many threads as cores, so one thread's wait for the
+/// device or a page-cache miss does not leave a core idle. Measured on the
+/// 831 MB media corpus (2 cores): `audit --objects-only` runs at 1.38 CPUs
+/// with 2 threads and 1.95 with 4 (0.44 s → 0.30 s). `None` if the threads
+/// cannot be created; callers then use rayon's global pool.
+/// `EVCAT_IO_THREADS` overrides the count (storage with deep queues may want more).
+pub fn io_thread_pool() -> Option<rayon::ThreadPool> {
+    let threads = std::env::var("EVCAT_IO_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&n| (1..=256).contains(&n))
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()) * 2);
+    rayon::ThreadPoolBuilder::new().num_threads(threads).thread_name(|i| format!("evcat-io-{i}")).build().ok()
+}
+
 /// Files at least this large are written with `O_DIRECT` on Linux. The kernel's
 /// buffered write path (page allocation, dirty tracking, writeback) cost as much
 /// CPU as hashing and copying together (`dd`: 0.35 s of system time per 800 MB
