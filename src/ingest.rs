@@ -313,10 +313,10 @@ impl Catalog {
         let store = self.store().clone();
         // Large files are copied with O_DIRECT, and each direct write waits for
         // the device: with one thread per core the disk idles while both
-        // threads hash. Batches of large files get twice as many threads (the
+        // threads hash. Batches of large files get four threads per core (the
         // extra ones mostly wait); small files stay one thread per core, where
         // extra threads would only take CPU from the serial transaction.
-        let io_pool = (!opts.in_place).then(crate::store::io_thread_pool).flatten();
+        let io_pool = (!opts.in_place).then(|| crate::store::io_thread_pool(4)).flatten();
         let prepare_batch = |(s, e, bytes): BatchRange| -> Vec<PreparedItem> {
             let run =
                 || candidates[s..e].par_iter().map(|c| (c.path.clone(), prepare(c, &store, opts.in_place))).collect();
