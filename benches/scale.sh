@@ -51,7 +51,7 @@ t2=$(date +%s.%N)
 "$REPO/target/release/examples/similar_catalog" --attach "$WORK/cat" "$FPS"
 db=$(stat -c %s "$WORK/cat/catalog.sqlite")
 awk -v f="$FILES" -v c="$CLAIMS" -v t0="$t0" -v t1="$t1" -v t2="$t2" -v db="$db" 'BEGIN {
-    printf "build: add --in-place %d files %.1f s; article with %d claims %.1f s; catalog.sqlite %d bytes (%.0f bytes/file incl. log)\n",
+    printf "build: add --in-place %d files %.1f s; article with %d claims %.1f s; catalog.sqlite %.0f bytes (%.0f bytes/file incl. log)\n",
         f, t1 - t0, c, t2 - t1, db, db / f }'
 
 median_ms() { # RUNS CMD...: median wall ms
