@@ -43,6 +43,20 @@ impl Rng {
         }
         h
     }
+    /// Hash of the `i`-th of `total` files: the first 70 % come in clusters of
+    /// 10 copies of one picture (0-23 bits from its `centre`), the rest uniform.
+    fn synthetic(&mut self, centre: &mut [u8; 32], i: usize, total: usize) -> [u8; 32] {
+        if i < total * 7 / 10 {
+            if i % 10 == 0 {
+                *centre = self.hash();
+            }
+            let bits = self.next() % 24;
+            self.flip(centre, bits)
+        } else {
+            self.hash()
+        }
+    }
+
     fn flip(&mut self, h: &[u8; 32], bits: u64) -> [u8; 32] {
         let mut o = *h;
         for _ in 0..bits {
@@ -95,16 +109,7 @@ fn populate(dir: &Path, n: usize) -> rusqlite::Result<()> {
     let files = n.div_ceil(3);
     let mut centre = rng.hash();
     for i in 0..files {
-        // Files 0..70 % come in clusters of 10 copies of one picture.
-        let base = if i < files * 7 / 10 {
-            if i % 10 == 0 {
-                centre = rng.hash();
-            }
-            let bits = rng.next() % 24;
-            rng.flip(&centre, bits)
-        } else {
-            rng.hash()
-        };
+        let base = rng.synthetic(&mut centre, i, files);
         file.execute(params![evidence, format!("{:064x}", i + 1), format!("synthetic-{i}.jpg"), now])?;
         let id = tx.last_insert_rowid();
         for frame in 0..3.min(n - 3 * i) {
@@ -146,15 +151,7 @@ fn attach(dir: &Path, n: usize) -> rusqlite::Result<usize> {
     let mut rng = Rng(7);
     let mut centre = rng.hash();
     for (i, id) in ids.iter().enumerate() {
-        let h = if i < ids.len() * 7 / 10 {
-            if i % 10 == 0 {
-                centre = rng.hash();
-            }
-            let bits = rng.next() % 24;
-            rng.flip(&centre, bits)
-        } else {
-            rng.hash()
-        };
+        let h = rng.synthetic(&mut centre, i, ids.len());
         fp.execute(params![id, &h[..]])?;
     }
     drop(fp);

@@ -334,8 +334,9 @@ impl Catalog {
         //   the disk) while N's rows are inserted; the commit waits for it, so
         //   no committed row ever references bytes that are not on disk;
         // - meanwhile the other cores publish batch N-1 (committed: its renames
-        //   need no sync of their own, see `Store::publish_all_unsynced`; N's
-        //   sync or the final one covers them) and hash, copy and probe N+1.
+        //   need no sync of their own, see `Store::publish_deferred`; a later
+        //   batch's sync or the final one covers them) and hash, copy and
+        //   probe N+1.
         // Staged bytes stay invisible until their own batch commits, so the
         // crash guarantees are those of a single batch.
         let mut next = ranges.first().map(|&r| (r, prepare_batch(r)));
@@ -343,6 +344,7 @@ impl Catalog {
         // Committed batch awaiting publication, and the files it registered
         // (analysed once their objects are at their addresses).
         let mut committed: (Vec<Staged>, Vec<FileId>) = (Vec::new(), Vec::new());
+        let mut published_any = false;
         (|| -> Result<()> {
             while let Some(((_, _, bytes), prepared)) = next.take() {
                 i += 1;
@@ -364,7 +366,7 @@ impl Catalog {
                 let (previous, previous_files) = std::mem::take(&mut committed);
                 let (recorded, (published, upcoming)) = rayon::join(
                     || self.record_batch(prepared, opts, before_commit),
-                    || (store.publish_all_unsynced(&previous), following.map(|r| (r, prepare_batch(r)))),
+                    || (store.publish_deferred(&previous), following.map(|r| (r, prepare_batch(r)))),
                 );
                 let discard_upcoming = |upcoming: &Option<(BatchRange, Vec<PreparedItem>)>| {
                     if let Some((_, p)) = upcoming {
@@ -396,13 +398,18 @@ impl Catalog {
                     report.push(item);
                 }
                 progress.advanced(files_in_batch, bytes);
+                published_any |= staged.iter().any(Staged::is_new);
                 committed = (staged, new_files);
                 next = upcoming;
             }
             Ok(())
         })()?;
-        // The last batch: publish, make every rename durable, analyse.
-        store.publish_all(&committed.0)?;
+        // The last batch: publish, make every rename of the run durable (even
+        // when this batch itself had nothing new), analyse.
+        store.publish_deferred(&committed.0)?;
+        if published_any {
+            store.finish_deferred()?;
+        }
         self.analyze_into(&committed.1, &mut report);
         Ok(report)
     }

@@ -171,12 +171,36 @@ impl Store {
     /// rename lost to a crash leaves the file staged, and the next open
     /// publishes it (the rows are committed), so callers may defer
     /// [`Store::sync_published`] — `add` lets the next batch's sync cover it.
-    pub fn publish_all_unsynced(&self, staged: &[Staged]) -> Result<()> {
+    fn publish_all_unsynced(&self, staged: &[Staged]) -> Result<()> {
         for st in staged {
             let Some(path) = &st.staged else { continue };
             self.publish_unsynced(path, &st.sha256)?;
         }
         Ok(())
+    }
+
+    /// Publish a committed batch whose renames may become durable later, at
+    /// [`Store::finish_deferred`]: on Linux a bare rename per object (a later
+    /// `syncfs` — the next batch's staging sync or `finish_deferred` — covers
+    /// it); elsewhere [`Store::publish_all`], which syncs each directory.
+    pub fn publish_deferred(&self, staged: &[Staged]) -> Result<()> {
+        if cfg!(target_os = "linux") {
+            self.publish_all_unsynced(staged)
+        } else {
+            self.publish_all(staged)
+        }
+    }
+
+    /// Make every [`Store::publish_deferred`] rename so far durable.
+    pub fn finish_deferred(&self) -> Result<()> {
+        #[cfg(target_os = "linux")]
+        {
+            self.syncfs()
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            Ok(())
+        }
     }
 
     /// Make the renames of [`Store::publish_all_unsynced`] durable: one
