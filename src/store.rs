@@ -460,11 +460,17 @@ fn create_temp(path: &Path, direct: bool) -> io::Result<(File, bool)> {
 /// direct write after all, the descriptor drops `O_DIRECT` and carries on.
 #[cfg(target_os = "linux")]
 fn copy_and_hash_direct<R: io::Read>(reader: R, out: &File) -> io::Result<(Sha256, u64)> {
-    use std::io::Write;
-    let mut w = out;
-    let (sha, size) = crate::hash::copy_and_hash_blocks(reader, |block| match w.write_all(block) {
-        Err(e) if e.raw_os_error() == Some(libc::EINVAL) && clear_direct(out) => w.write_all(block),
-        other => other,
+    use std::os::unix::fs::FileExt;
+    // Positional writes: a retry after EINVAL rewrites the whole block at its
+    // own offset, whatever part of it a failed call may have written.
+    let mut offset = 0u64;
+    let (sha, size) = crate::hash::copy_and_hash_blocks(reader, |block| {
+        match out.write_all_at(block, offset) {
+            Err(e) if e.raw_os_error() == Some(libc::EINVAL) && clear_direct(out) => out.write_all_at(block, offset),
+            other => other,
+        }?;
+        offset += block.len() as u64;
+        Ok(())
     })?;
     out.set_len(size)?;
     Ok((sha, size))
