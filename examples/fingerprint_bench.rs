@@ -14,33 +14,10 @@
 use std::time::Instant;
 
 use evcat::fingerprint::index::{linear_scan, Index};
-use evcat::fingerprint::pdq::Hash256;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn hash(&mut self) -> Hash256 {
-        let mut h = [0u8; 32];
-        for c in h.chunks_exact_mut(8) {
-            c.copy_from_slice(&self.next().to_le_bytes());
-        }
-        h
-    }
-    fn flip(&mut self, h: &Hash256, bits: u32) -> Hash256 {
-        let mut o = *h;
-        for _ in 0..bits {
-            let b = (self.next() % 256) as usize;
-            o[b / 8] ^= 1 << (b % 8);
-        }
-        o
-    }
-}
+#[path = "../benches/tools/synthetic_pdq.rs"]
+mod synthetic_pdq;
+use synthetic_pdq::Rng;
 
 fn percentile(v: &mut [f64], p: f64) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -57,7 +34,7 @@ fn main() {
         let c = rng.hash();
         centres.push(c);
         for _ in 0..10 {
-            let bits = (rng.next() % 24) as u32;
+            let bits = rng.next() % 24;
             hashes.push(rng.flip(&c, bits));
         }
     }

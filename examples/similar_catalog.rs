@@ -27,45 +27,9 @@ use evcat::ids::FileId;
 use evcat::{ActorOptions, Catalog};
 use rusqlite::params;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn hash(&mut self) -> [u8; 32] {
-        let mut h = [0u8; 32];
-        for c in h.chunks_exact_mut(8) {
-            c.copy_from_slice(&self.next().to_le_bytes());
-        }
-        h
-    }
-    /// Hash of the `i`-th of `total` files: the first 70 % come in clusters of
-    /// 10 copies of one picture (0-23 bits from its `centre`), the rest uniform.
-    fn synthetic(&mut self, centre: &mut [u8; 32], i: usize, total: usize) -> [u8; 32] {
-        if i < total * 7 / 10 {
-            if i % 10 == 0 {
-                *centre = self.hash();
-            }
-            let bits = self.next() % 24;
-            self.flip(centre, bits)
-        } else {
-            self.hash()
-        }
-    }
-
-    fn flip(&mut self, h: &[u8; 32], bits: u64) -> [u8; 32] {
-        let mut o = *h;
-        for _ in 0..bits {
-            let b = (self.next() % 256) as usize;
-            o[b / 8] ^= 1 << (b % 8);
-        }
-        o
-    }
-}
+#[path = "../benches/tools/synthetic_pdq.rs"]
+mod synthetic_pdq;
+use synthetic_pdq::Rng;
 
 /// A textured picture (value noise; PDQ needs structure to reach quality 50+).
 fn photo(w: u32, h: u32, seed: u64) -> image::RgbImage {
