@@ -28,6 +28,23 @@ fn fts_query(text: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
+/// Each kind of indexed document: `rowid % 8`, kind name, id prefix, table,
+/// and the SQL expression of its indexed text (over the table's columns). The
+/// one place both the indexer and the search excerpts read; the queueing
+/// triggers of schema 0005 list the same columns.
+const DOCUMENTS: [(i64, &str, char, &str, &str); 4] = [
+    (
+        1,
+        "evidence",
+        'E',
+        "evidence",
+        "concat_ws(' ', title, description, platform, source_url, author_handle, platform_id)",
+    ),
+    (2, "file", 'F', "file", "concat_ws(' ', original_name, note, make, model, acquired_by, method, tool)"),
+    (3, "article", 'A', "article", "concat_ws(' ', title, publisher, author, url, body)"),
+    (4, "claim", 'C', "claim", "text"),
+];
+
 /// Bring the full-text index up to date with the documents the triggers
 /// queued in this transaction (schema 0005 explains why it is deferred): the
 /// writer calls it just before every commit. Deleted records simply find no
@@ -37,22 +54,20 @@ pub(crate) fn reindex_dirty(tx: &rusqlite::Transaction<'_>) -> Result<()> {
     if !queued {
         return Ok(());
     }
-    tx.execute_batch(
+    let selects: Vec<String> = DOCUMENTS
+        .iter()
+        .map(|(code, _, _, table, text)| {
+            format!(
+                "SELECT d.doc, {text} FROM search_dirty d JOIN {table} t ON d.doc % 8 = {code} AND t.id = d.doc / 8"
+            )
+        })
+        .collect();
+    tx.execute_batch(&format!(
         "DELETE FROM search_index WHERE rowid IN (SELECT doc FROM search_dirty);
-         INSERT INTO search_index(rowid, body)
-             SELECT d.doc, concat_ws(' ', e.title, e.description, e.platform, e.source_url, e.author_handle, e.platform_id)
-               FROM search_dirty d JOIN evidence e ON d.doc % 8 = 1 AND e.id = d.doc / 8
-             UNION ALL
-             SELECT d.doc, concat_ws(' ', f.original_name, f.note, f.make, f.model, f.acquired_by, f.method, f.tool)
-               FROM search_dirty d JOIN file f ON d.doc % 8 = 2 AND f.id = d.doc / 8
-             UNION ALL
-             SELECT d.doc, concat_ws(' ', a.title, a.publisher, a.author, a.url, a.body)
-               FROM search_dirty d JOIN article a ON d.doc % 8 = 3 AND a.id = d.doc / 8
-             UNION ALL
-             SELECT d.doc, c.text
-               FROM search_dirty d JOIN claim c ON d.doc % 8 = 4 AND c.id = d.doc / 8;
+         INSERT INTO search_index(rowid, body) {};
          DELETE FROM search_dirty;",
-    )?;
+        selects.join(" UNION ALL ")
+    ))?;
     Ok(())
 }
 
@@ -78,19 +93,16 @@ impl Catalog {
             .collect::<rusqlite::Result<_>>()?;
         let mut hits = Vec::new();
         for rowid in rowids {
-            let (kind, prefix, sql) = match rowid % 8 {
-                1 => ("evidence", 'E', "SELECT concat_ws(' ', title, description, platform, source_url, author_handle, platform_id) FROM evidence WHERE id = ?1"),
-                2 => ("file", 'F', "SELECT concat_ws(' ', original_name, note, make, model, acquired_by, method, tool) FROM file WHERE id = ?1"),
-                3 => ("article", 'A', "SELECT concat_ws(' ', title, publisher, author, url, body) FROM article WHERE id = ?1"),
-                4 => ("claim", 'C', "SELECT text FROM claim WHERE id = ?1"),
-                _ => continue,
+            let Some(&(_, kind, prefix, table, text_sql)) = DOCUMENTS.iter().find(|d| d.0 == rowid % 8) else {
+                continue;
             };
+            let sql = format!("SELECT {text_sql} FROM {table} WHERE id = ?1");
             // Excerpts from the record's own text, not FTS5's snippet(): that
             // re-runs the MATCH per hit (a prefix query merges every matching
             // term's document list each time: ~10 ms per hit at 200,000
             // matches) and tokenizes whole documents.
             let body: Option<String> =
-                self.conn().prepare_cached(sql)?.query_row([rowid / 8], |r| r.get(0)).optional()?;
+                self.conn().prepare_cached(&sql)?.query_row([rowid / 8], |r| r.get(0)).optional()?;
             let Some(body) = body else { continue };
             hits.push(SearchHit {
                 kind,
