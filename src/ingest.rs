@@ -316,13 +316,15 @@ impl Catalog {
         // threads hash. Batches of large files get four threads per core (the
         // extra ones mostly wait); small files stay one thread per core, where
         // extra threads would only take CPU from the serial transaction.
-        let io_pool = (!opts.in_place).then(|| crate::store::io_thread_pool(4)).flatten();
+        // Created on the first large-file batch only: small-file runs never need it.
+        let io_pool = std::sync::OnceLock::new();
         let prepare_batch = |(s, e, bytes): BatchRange| -> Vec<PreparedItem> {
             let run =
                 || candidates[s..e].par_iter().map(|c| (c.path.clone(), prepare(c, &store, opts.in_place))).collect();
-            match &io_pool {
-                Some(pool) if bytes / (e - s).max(1) as u64 >= crate::store::DIRECT_MIN_SIZE => pool.install(run),
-                _ => run(),
+            let large = !opts.in_place && bytes / (e - s).max(1) as u64 >= crate::store::DIRECT_MIN_SIZE;
+            match large.then(|| io_pool.get_or_init(|| crate::store::io_thread_pool(4)).as_ref()).flatten() {
+                Some(pool) => pool.install(run),
+                None => run(),
             }
         };
         let staged_of = |prepared: &[PreparedItem]| -> Vec<Staged> {
