@@ -11,19 +11,20 @@
 //!    row with no history, is named);
 //! 4. checkpoint: a published head `SEQ:HASH` is still in the log, unchanged.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
+use std::fmt;
 use std::time::Instant;
 
 use rayon::prelude::*;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::catalog::files::Storage;
-use crate::catalog::log::{self, LogEntry};
-use crate::catalog::{actors, snapshot, Catalog, Table};
-use crate::custody::{self, Head};
+use crate::catalog::log;
+use crate::catalog::{actors, snapshot, Catalog, RecordKind};
+use crate::custody::{self, Action, Head, Replay, ReplayProblemKind, RowCheck, SealedEvent};
 use crate::error::Result;
 use crate::hash::Sha256;
+use crate::ids::Subject;
 use crate::store::{self, Fixity};
 
 /// Which checks to run.
@@ -44,14 +45,98 @@ impl Default for AuditOptions {
     }
 }
 
+/// The four checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Check {
+    Fixity,
+    StrayObject,
+    Chain,
+    Record,
+    Checkpoint,
+}
+
+impl fmt::Display for Check {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Check::Fixity => "fixity",
+            Check::StrayObject => "stray-object",
+            Check::Chain => "chain",
+            Check::Record => "record",
+            Check::Checkpoint => "checkpoint",
+        })
+    }
+}
+
+/// What is wrong, within a [`Check`]. Serialised as the short kebab-case
+/// names `evcat audit --json` has always printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// Fixity: the object or in-place file is gone.
+    Missing,
+    /// Fixity: the bytes no longer hash to the recorded SHA-256.
+    HashMismatch,
+    /// Fixity: the bytes cannot be read (or the recorded hash is malformed).
+    Unreadable,
+    /// Fixity: an article's source object failed its check.
+    ArticleSource,
+    /// Fixity: a thumbnail, poster or contact sheet failed its check.
+    DerivedObject,
+    /// Stray object: in the store, referenced by nothing.
+    Unreferenced,
+    /// Chain: sequence, link, hash or signature.
+    Chain(custody::ProblemKind),
+    /// Record: an event the replay cannot apply.
+    Replay(ReplayProblemKind),
+    /// Record: a row no event created.
+    NotInLog,
+    /// Record: a row the log says was removed.
+    RemovedInLog,
+    /// Record: a field differs from the log's replay.
+    FieldChanged,
+    /// Record: the log holds a row the catalog lacks.
+    RowMissing,
+    /// Checkpoint: the event at the published head has another hash.
+    Rewritten,
+    /// Checkpoint: the published head is no longer in the log.
+    Truncated,
+}
+
+impl fmt::Display for ProblemKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProblemKind::Chain(k) => k.fmt(f),
+            ProblemKind::Replay(k) => k.fmt(f),
+            other => f.write_str(match other {
+                ProblemKind::Missing => "missing",
+                ProblemKind::HashMismatch => "hash-mismatch",
+                ProblemKind::Unreadable => "unreadable",
+                ProblemKind::ArticleSource => "article-source",
+                ProblemKind::DerivedObject => "derived-object",
+                ProblemKind::Unreferenced => "unreferenced",
+                ProblemKind::NotInLog => "not-in-log",
+                ProblemKind::RemovedInLog => "removed-in-log",
+                ProblemKind::FieldChanged => "field-changed",
+                ProblemKind::RowMissing => "row-missing",
+                ProblemKind::Rewritten => "rewritten",
+                _ => "truncated",
+            }),
+        }
+    }
+}
+
+impl Serialize for ProblemKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Problem {
-    /// fixity, stray-object, chain, record or checkpoint.
-    pub check: &'static str,
+    pub check: Check,
     /// The record concerned: F12, E3, event #57, object <sha256>...
     pub record: String,
-    /// Short machine-readable kind, e.g. hash-mismatch, missing, field-changed.
-    pub kind: String,
+    pub kind: ProblemKind,
     pub expected: Option<String>,
     pub found: Option<String>,
     pub message: String,
@@ -73,7 +158,7 @@ pub struct AuditReport {
     pub clean: bool,
     pub checked: Checked,
     /// The head of the log as verified (`SEQ:HASH`).
-    pub head: Option<String>,
+    pub head: Option<Head>,
     pub problems: Vec<Problem>,
     /// Sequence number of the `verified` event recorded for this audit.
     pub recorded_as: Option<u64>,
@@ -83,14 +168,14 @@ pub struct AuditReport {
 }
 
 fn problem(
-    check: &'static str,
+    check: Check,
     record: String,
-    kind: &str,
+    kind: ProblemKind,
     expected: Option<String>,
     found: Option<String>,
     message: String,
 ) -> Problem {
-    Problem { check, record, kind: kind.to_string(), expected, found, message }
+    Problem { check, record, kind, expected, found, message }
 }
 
 /// Re-hash every object and in-place file, in parallel.
@@ -136,25 +221,25 @@ fn check_fixity(cat: &Catalog, checked: &mut Checked, problems: &mut Vec<Problem
         match fixity {
             Fixity::Ok => {}
             Fixity::Missing => problems.push(problem(
-                "fixity",
+                Check::Fixity,
                 id.clone(),
-                "missing",
+                ProblemKind::Missing,
                 Some(sha.clone()),
                 None,
                 format!("{id}: {place} is missing"),
             )),
             Fixity::Mismatch { found, .. } => problems.push(problem(
-                "fixity",
+                Check::Fixity,
                 id.clone(),
-                "hash-mismatch",
+                ProblemKind::HashMismatch,
                 Some(sha.clone()),
                 Some(found.to_hex()),
                 format!("{id}: {place} no longer matches its SHA-256 (expected {sha}, found {found})"),
             )),
             Fixity::Unreadable(e) => problems.push(problem(
-                "fixity",
+                Check::Fixity,
                 id.clone(),
-                "unreadable",
+                ProblemKind::Unreadable,
                 Some(sha.clone()),
                 None,
                 format!("{id}: {place} cannot be read: {e}"),
@@ -168,9 +253,9 @@ fn check_fixity(cat: &Catalog, checked: &mut Checked, problems: &mut Vec<Problem
         match store.check(&sha) {
             Fixity::Ok => {}
             other => problems.push(problem(
-                "fixity",
+                Check::Fixity,
                 format!("article source {a}"),
-                "article-source",
+                ProblemKind::ArticleSource,
                 Some(a.clone()),
                 Some(format!("{other:?}")),
                 format!("article source object {a} failed its check: {other:?}"),
@@ -189,9 +274,9 @@ fn check_fixity(cat: &Catalog, checked: &mut Checked, problems: &mut Vec<Problem
             Err(e) => Fixity::Unreadable(format!("recorded hash is malformed: {e}")),
         };
         if fixity != Fixity::Ok {
-            let kind = if fixity == Fixity::Missing { "missing" } else { "derived-object" };
+            let kind = if fixity == Fixity::Missing { ProblemKind::Missing } else { ProblemKind::DerivedObject };
             problems.push(problem(
-                "fixity",
+                Check::Fixity,
                 format!("{} {} {}", d.file, d.kind, d.sha256),
                 kind,
                 Some(d.sha256.clone()),
@@ -204,9 +289,9 @@ fn check_fixity(cat: &Catalog, checked: &mut Checked, problems: &mut Vec<Problem
         let hex = sha.to_hex();
         if !known.contains(&hex) {
             problems.push(problem(
-                "stray-object",
+                Check::StrayObject,
                 format!("object {hex}"),
-                "unreferenced",
+                ProblemKind::Unreferenced,
                 None,
                 Some(store.object_path(&sha).display().to_string()),
                 format!("object {hex} is in the store but no record refers to it"),
@@ -216,25 +301,24 @@ fn check_fixity(cat: &Catalog, checked: &mut Checked, problems: &mut Vec<Problem
     Ok(())
 }
 
-/// Verify the chain; returns the verified head. With `expected`, the same
+/// Verify the chain; returns the verified head. With `replay`, the same
 /// pass also replays the log for the record check, so a long log is read
 /// from SQLite once.
 fn check_chain(
     cat: &Catalog,
     checked: &mut Checked,
     problems: &mut Vec<Problem>,
-    mut expected: Option<&mut Expected>,
-) -> Result<Option<(u64, [u8; 32])>> {
+    mut replay: Option<&mut Replay>,
+) -> Result<Option<Head>> {
     let keys: HashMap<String, String> = actors::list(cat)?.into_iter().map(|a| (a.key_id, a.public_key)).collect();
     // Stream the log in batches: memory stays flat however long the log is,
     // and each batch's hashes and signatures are checked in parallel.
     const BATCH: usize = 8192;
     let mut verifier = custody::ChainVerifier::new(&keys);
-    let mut batch = Vec::with_capacity(BATCH);
-    let mut replay_problems = Vec::new();
-    log::for_each_sealed(cat, |e| {
-        if let Some(exp) = expected.as_deref_mut() {
-            apply(exp, &e.event, &mut replay_problems);
+    let mut batch: Vec<SealedEvent> = Vec::with_capacity(BATCH);
+    log::for_each(cat, |e| {
+        if let Some(r) = replay.as_deref_mut() {
+            r.apply(&e.event);
         }
         batch.push(e);
         if batch.len() == BATCH {
@@ -248,92 +332,61 @@ fn check_chain(
     checked.events = report.checked;
     for p in report.problems {
         problems.push(problem(
-            "chain",
+            Check::Chain,
             format!("event #{}", p.seq),
-            &p.kind.to_string(),
+            ProblemKind::Chain(p.kind),
             p.expected,
             p.found,
             p.message,
         ));
     }
-    problems.append(&mut replay_problems);
     Ok(report.head)
 }
 
-/// What the log says each row should be: `None` once removed.
-type Expected = HashMap<(Table, i64), Option<Value>>;
-
-fn apply(expected: &mut Expected, e: &custody::Event, problems: &mut Vec<Problem>) {
-    let Some(table) = Table::from_subject_type(&e.subject_type) else { return };
-    let Some(id) = e.subject_id else { return };
-    let d = &e.details;
-    if let Some(row) = d.get("row") {
-        expected.insert((table, id), Some(row.clone()));
-    } else if let Some(changes) = d.get("changes").and_then(Value::as_object) {
-        match expected.get_mut(&(table, id)) {
-            Some(Some(Value::Object(row))) => {
-                for (field, ba) in changes {
-                    row.insert(field.clone(), ba.get("after").cloned().unwrap_or(Value::Null));
-                }
-            }
-            _ => problems.push(problem(
-                "record",
-                table.display_id(id),
-                "change-before-creation",
-                None,
-                Some(format!("event #{}", e.seq)),
-                format!("event #{} changes {} which the log never created", e.seq, table.display_id(id)),
-            )),
-        }
-    } else if d.get("removed").and_then(Value::as_bool) == Some(true) {
-        expected.insert((table, id), None);
+/// Compare the current rows with the log's replay; every difference is named.
+fn check_records(cat: &Catalog, mut replay: Replay, checked: &mut Checked, problems: &mut Vec<Problem>) -> Result<()> {
+    for p in replay.take_problems() {
+        let found = Some(format!("event #{}", p.seq));
+        problems.push(problem(
+            Check::Record,
+            p.subject.to_string(),
+            ProblemKind::Replay(p.kind),
+            None,
+            found,
+            p.message,
+        ));
     }
-}
-
-/// Compare the current rows with `expected`, the log's replay (see [`replay`]).
-fn check_records(
-    cat: &Catalog,
-    mut expected: Expected,
-    checked: &mut Checked,
-    problems: &mut Vec<Problem>,
-) -> Result<()> {
-    for table in Table::ALL {
-        snapshot::for_each_snapshot(cat.conn(), table, |id, row| {
+    let mut seen: HashSet<(RecordKind, i64)> = HashSet::new();
+    for kind in RecordKind::ALL {
+        snapshot::for_each_snapshot(cat.conn(), kind, |id, row| {
             checked.records += 1;
-            let rid = table.display_id(id);
-            match expected.remove(&(table, id)) {
-                None => problems.push(problem(
-                    "record",
+            seen.insert((kind, id));
+            let rid = kind.display_id(id);
+            let row_text = || Some(serde_json::Value::Object(row.clone()).to_string());
+            match replay.check(kind, id, &row) {
+                RowCheck::Matches => {}
+                RowCheck::NotInLog => problems.push(problem(
+                    Check::Record,
                     rid.clone(),
-                    "not-in-log",
+                    ProblemKind::NotInLog,
                     None,
-                    Some(row.to_string()),
+                    row_text(),
                     format!("{rid} exists but no custody event created it"),
                 )),
-                Some(None) => problems.push(problem(
-                    "record",
+                RowCheck::RemovedInLog => problems.push(problem(
+                    Check::Record,
                     rid.clone(),
-                    "removed-in-log",
+                    ProblemKind::RemovedInLog,
                     None,
-                    Some(row.to_string()),
+                    row_text(),
                     format!("{rid} exists but the log says it was removed"),
                 )),
-                Some(Some(want)) if want != row => {
-                    let (w, f) = (want.as_object(), row.as_object());
-                    let mut fields: BTreeMap<String, (Value, Value)> = BTreeMap::new();
-                    if let (Some(w), Some(f)) = (w, f) {
-                        for (k, v) in w {
-                            let fv = f.get(k).cloned().unwrap_or(Value::Null);
-                            if &fv != v {
-                                fields.insert(k.clone(), (v.clone(), fv));
-                            }
-                        }
-                    }
+                RowCheck::Differs(fields) => {
                     for (field, (want, found)) in fields {
                         problems.push(problem(
-                            "record",
+                            Check::Record,
                             rid.clone(),
-                            "field-changed",
+                            ProblemKind::FieldChanged,
                             Some(want.to_string()),
                             Some(found.to_string()),
                             format!(
@@ -342,19 +395,19 @@ fn check_records(
                         ));
                     }
                 }
-                Some(Some(_)) => {}
             }
             Ok(())
         })?;
     }
-    let mut missing: Vec<(Table, i64)> = expected.into_iter().filter(|(_, v)| v.is_some()).map(|(k, _)| k).collect();
-    missing.sort_by_key(|(t, id)| (t.name(), *id));
-    for (table, id) in missing {
-        let rid = table.display_id(id);
+    for (kind, id) in replay.live() {
+        if seen.contains(&(kind, id)) {
+            continue;
+        }
+        let rid = kind.display_id(id);
         problems.push(problem(
-            "record",
+            Check::Record,
             rid.clone(),
-            "row-missing",
+            ProblemKind::RowMissing,
             Some("row".into()),
             None,
             format!("{rid} is in the log but its row is gone from the catalog"),
@@ -363,41 +416,23 @@ fn check_records(
     Ok(())
 }
 
-/// What the log says each row should be, when the chain check did not
-/// already replay it.
-fn replay(cat: &Catalog, problems: &mut Vec<Problem>) -> Result<Expected> {
-    let mut expected: Expected = HashMap::new();
-    log::for_each_sealed(cat, |e| {
-        apply(&mut expected, &e.event, problems);
-        Ok(())
-    })?;
-    Ok(expected)
-}
-
 fn check_checkpoint(cat: &Catalog, head: &Head, problems: &mut Vec<Problem>) -> Result<()> {
-    let given = format!("{}:{}", head.seq, hex::encode(head.hash));
-    let at = log::entries(cat, head.seq.saturating_sub(1), Some(1))?;
-    match at.first() {
-        Some(e) if e.seq == head.seq => {
-            if e.hash != hex::encode(head.hash) {
-                problems.push(problem(
-                    "checkpoint",
-                    format!("event #{}", head.seq),
-                    "rewritten",
-                    Some(given),
-                    Some(format!("{}:{}", e.seq, e.hash)),
-                    format!(
-                        "the log was rewritten at or before event #{}: its hash differs from the published head",
-                        head.seq
-                    ),
-                ));
-            }
-        }
-        _ => problems.push(problem(
-            "checkpoint",
-            format!("event #{}", head.seq),
-            "truncated",
-            Some(given),
+    let record = format!("event #{}", head.seq);
+    match log::event(cat, head.seq)? {
+        Some(e) if e.hash != head.hash => problems.push(problem(
+            Check::Checkpoint,
+            record,
+            ProblemKind::Rewritten,
+            Some(head.to_string()),
+            Some(e.head().to_string()),
+            format!("the log was rewritten at or before event #{}: its hash differs from the published head", head.seq),
+        )),
+        Some(_) => {}
+        None => problems.push(problem(
+            Check::Checkpoint,
+            record,
+            ProblemKind::Truncated,
+            Some(head.to_string()),
             None,
             format!("the published head #{} is no longer in the log (truncated or renumbered)", head.seq),
         )),
@@ -415,23 +450,23 @@ impl Catalog {
             check_fixity(self, &mut checked, &mut problems)?;
         }
         let mut head = None;
-        let mut expected = opts.records.then(Expected::new);
+        let mut replay = opts.records.then(Replay::new);
         if opts.log {
-            head = check_chain(self, &mut checked, &mut problems, expected.as_mut())?;
-        } else if let Some(exp) = expected.as_mut() {
-            *exp = replay(self, &mut problems)?;
+            head = check_chain(self, &mut checked, &mut problems, replay.as_mut())?;
+        } else if let Some(r) = replay.as_mut() {
+            log::for_each(self, |e| {
+                r.apply(&e.event);
+                Ok(())
+            })?;
         }
-        if let Some(exp) = expected {
-            check_records(self, exp, &mut checked, &mut problems)?;
+        if let Some(r) = replay {
+            check_records(self, r, &mut checked, &mut problems)?;
         }
         if let Some(h) = &opts.head {
             check_checkpoint(self, h, &mut problems)?;
         }
         if head.is_none() {
-            head = log::head(self)?.and_then(|(s, h)| {
-                let mut b = [0u8; 32];
-                hex::decode_to_slice(&h, &mut b).ok().map(|_| (s, b))
-            });
+            head = log::head(self)?;
         }
         let clean = problems.is_empty();
         let full = opts.objects && opts.log && opts.records;
@@ -445,10 +480,10 @@ impl Catalog {
                 "bytes": checked.bytes,
                 "events": checked.events,
                 "records": checked.records,
-                "head": head.map(|(s, h)| format!("{s}:{}", hex::encode(h))),
+                "head": head.map(|h| h.to_string()),
                 "checkpoint": opts.head.as_ref().map(|h| h.to_string()),
             });
-            match self.write(|w| w.append(crate::catalog::Subject::Catalog, "verified", None, details)) {
+            match self.write(|w| w.append(Subject::Catalog, Action::Verified, None, details)) {
                 Ok(seq) => recorded_as = Some(seq),
                 Err(e) => not_recorded_because = Some(e.to_string()),
             }
@@ -456,7 +491,7 @@ impl Catalog {
         Ok(AuditReport {
             clean,
             checked,
-            head: head.map(|(s, h)| format!("{s}:{}", hex::encode(h))),
+            head,
             problems,
             recorded_as,
             not_recorded_because,
@@ -465,7 +500,7 @@ impl Catalog {
     }
 
     /// The last recorded `verified` event, if any (for `trace` and reports).
-    pub fn last_audit(&self) -> Result<Option<LogEntry>> {
-        log::last_with_action(self, "verified")
+    pub fn last_audit(&self) -> Result<Option<SealedEvent>> {
+        log::last_with_action(self, &Action::Verified)
     }
 }

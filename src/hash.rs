@@ -68,6 +68,23 @@ impl<'de> Deserialize<'de> for Sha256 {
     }
 }
 
+/// Stored as its 64 hex digits (the catalog's `TEXT ... CHECK (length = 64)`
+/// columns); a stored value that is not hex is a conversion error naming it.
+impl rusqlite::types::FromSql for Sha256 {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let s = v.as_str()?;
+        s.parse().map_err(|e: String| {
+            rusqlite::types::FromSqlError::Other(format!("stored SHA-256 {s:?} is malformed: {e}").into())
+        })
+    }
+}
+
+impl rusqlite::types::ToSql for Sha256 {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(rusqlite::types::ToSqlOutput::from(self.to_hex()))
+    }
+}
+
 /// Hash everything `reader` yields. Returns the digest and the byte count.
 pub fn hash_reader<R: Read>(reader: R) -> io::Result<(Sha256, u64)> {
     copy_and_hash(reader, io::sink())

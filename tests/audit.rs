@@ -154,8 +154,7 @@ fn reseal_from(c: &Cat, from: i64) {
     let conn = rusqlite::Connection::open(c.dir.join("catalog.sqlite")).unwrap();
     conn.execute_batch("DROP TRIGGER IF EXISTS custody_event_no_update").unwrap();
     let mut prev = [0u8; 32];
-    for entry in events {
-        let sealed = entry.to_sealed();
+    for sealed in events {
         if (sealed.event.seq as i64) < from {
             prev = sealed.hash;
             continue;

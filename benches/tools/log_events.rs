@@ -36,7 +36,7 @@ fn main() -> evcat::Result<()> {
         let upto = (done + CHUNK).min(n);
         cat.write(|w| {
             for i in done..upto {
-                w.append(Subject::Catalog, "note", Some("bench"), serde_json::json!({ "i": i }))?;
+                w.append(Subject::Catalog, evcat::custody::Action::Note, Some("bench"), serde_json::json!({ "i": i }))?;
             }
             Ok(())
         })?;

@@ -3,7 +3,8 @@
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
-use super::{now, Catalog, Table, Writer};
+use super::{now, Catalog, RecordKind, Writer};
+use crate::custody::Action;
 use crate::error::Result;
 
 #[derive(Debug, Clone, Serialize)]
@@ -31,7 +32,7 @@ pub(crate) fn insert(
     use rusqlite::types::Value as V;
     let opt = |s: Option<&str>| s.map(|s| V::Text(s.to_string())).unwrap_or(V::Null);
     w.insert_row(
-        Table::Actor,
+        RecordKind::Actor,
         &[
             ("name", V::Text(name.to_string())),
             ("role", opt(role)),
@@ -39,7 +40,7 @@ pub(crate) fn insert(
             ("key_id", V::Text(key_id.to_string())),
             ("created_at", V::Text(now())),
         ],
-        "actor-added",
+        Action::ActorAdded,
         None,
         serde_json::Value::Null,
     )

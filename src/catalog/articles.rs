@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 use super::claims::{self, ClaimOrigin, ClaimStatus};
 use super::evidence::{self, EvidenceKind, EvidenceStatus, Platform, Provenance, Source};
 use super::links::{self, NewLink, Relation};
-use super::{now, Catalog, Table};
+use super::{now, Catalog, RecordKind};
 use crate::articles::{self, Format};
+use crate::custody::Action;
 use crate::error::{Error, Result};
 use crate::ids::{ArticleId, ClaimId, EvidenceId, LinkId};
 
@@ -200,7 +201,8 @@ impl Catalog {
                 ("sources", V::Text(serde_json::to_string(&sources).unwrap_or_else(|_| "{}".into()))),
                 ("created_at", V::Text(now())),
             ];
-            let article = ArticleId(w.insert_row(Table::Article, &cols, "imported", None, serde_json::Value::Null)?);
+            let article =
+                ArticleId(w.insert_row(RecordKind::Article, &cols, Action::Imported, None, serde_json::Value::Null)?);
 
             let mut detected = Vec::new();
             for d in &detections {

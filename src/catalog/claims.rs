@@ -5,8 +5,9 @@ use rusqlite::OptionalExtension;
 use serde::Serialize;
 
 use super::evidence::string_enum;
-use super::{now, Catalog, Table, Writer};
+use super::{now, Catalog, RecordKind, Writer};
 use crate::articles::{self, QuoteMatch};
+use crate::custody::Action;
 use crate::error::{Error, Result};
 use crate::ids::{ArticleId, ClaimId};
 
@@ -70,7 +71,7 @@ pub(crate) fn insert(
         None => (V::Null, V::Null, V::Null),
     };
     let id = w.insert_row(
-        Table::Claim,
+        RecordKind::Claim,
         &[
             ("article_id", a),
             ("text", V::Text(text.to_string())),
@@ -80,7 +81,7 @@ pub(crate) fn insert(
             ("origin", V::Text(origin.to_string())),
             ("created_at", V::Text(now())),
         ],
-        "marked",
+        Action::Marked,
         None,
         serde_json::Value::Null,
     )?;
@@ -171,14 +172,14 @@ impl Catalog {
     /// Confirm or reject a claim (typically a detected one).
     pub fn set_claim_status(&mut self, id: ClaimId, status: ClaimStatus, reason: Option<&str>) -> Result<Claim> {
         let action = match status {
-            ClaimStatus::Confirmed => "confirmed",
-            ClaimStatus::Rejected => "rejected",
+            ClaimStatus::Confirmed => Action::Confirmed,
+            ClaimStatus::Rejected => Action::Rejected,
             other => return Err(Error::invalid("claim status", other.to_string(), "only confirm or reject a claim")),
         };
         self.write(|w| {
             get_in(&w.tx, id)?;
             w.update_row(
-                Table::Claim,
+                RecordKind::Claim,
                 id.0,
                 &[("status", V::Text(status.to_string()))],
                 action,

@@ -6,7 +6,8 @@ use rusqlite::types::Value as V;
 use rusqlite::{params_from_iter, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use super::{now, Catalog, Table, Writer};
+use super::{now, Catalog, RecordKind, Writer};
+use crate::custody::Action;
 use crate::error::{Error, Result};
 use crate::ids::EvidenceId;
 
@@ -214,7 +215,7 @@ pub(crate) fn create(
     }
     cols.push(("sources", V::Text(sources_json(&sources))));
     cols.push(("created_at", V::Text(now())));
-    let id = w.insert_row(Table::Evidence, &cols, "registered", None, extra)?;
+    let id = w.insert_row(RecordKind::Evidence, &cols, Action::Registered, None, extra)?;
     Ok(EvidenceId(id))
 }
 
@@ -262,7 +263,8 @@ pub(crate) fn edit(
         return Err(Error::invalid("evidence edit", id.to_string(), "give at least one field to change"));
     }
     cols.push(("sources", V::Text(sources_json(&sources))));
-    let mut changed = w.update_row(Table::Evidence, id.0, &cols, "edited", reason, serde_json::Value::Null)?;
+    let mut changed =
+        w.update_row(RecordKind::Evidence, id.0, &cols, Action::Edited, reason, serde_json::Value::Null)?;
     changed.retain(|f| f != "sources");
     Ok(changed)
 }
@@ -272,10 +274,10 @@ pub(crate) fn mark_acquired(w: &mut Writer<'_>, id: EvidenceId, file_sha256: &st
     let current = get_in(&w.tx, id)?;
     if current.status != EvidenceStatus::Acquired {
         w.update_row(
-            Table::Evidence,
+            RecordKind::Evidence,
             id.0,
             &[("status", V::Text(EvidenceStatus::Acquired.to_string()))],
-            "acquired",
+            Action::Acquired,
             None,
             serde_json::json!({ "file_sha256": file_sha256 }),
         )?;

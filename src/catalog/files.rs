@@ -8,7 +8,8 @@ use rusqlite::{params, params_from_iter, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use super::evidence::Source;
-use super::{now, Catalog, Table, Writer};
+use super::{now, Catalog, RecordKind, Writer};
+use crate::custody::Action;
 use crate::error::{Error, Result};
 use crate::hash::Sha256;
 use crate::ids::{EvidenceId, FileId};
@@ -36,7 +37,7 @@ impl Storage {
 pub struct FileRecord {
     pub id: FileId,
     pub evidence_id: EvidenceId,
-    pub sha256: String,
+    pub sha256: Sha256,
     pub size: u64,
     pub media_type: String,
     pub storage: Storage,
@@ -199,7 +200,7 @@ pub(crate) fn register(
     } else {
         serde_json::json!({ "probe_warnings": facts.warnings })
     };
-    let id = w.insert_row(Table::File, &cols, "registered", None, extra)?;
+    let id = w.insert_row(RecordKind::File, &cols, Action::Registered, None, extra)?;
     Ok(FileId(id))
 }
 
@@ -249,7 +250,7 @@ impl Catalog {
             }
             _ => Err(Error::AmbiguousPrefix {
                 prefix: p,
-                candidates: rows.iter().take(10).map(|f| format!("{} {}", f.id, &f.sha256[..16])).collect(),
+                candidates: rows.iter().take(10).map(|f| format!("{} {}", f.id, &f.sha256.to_hex()[..16])).collect(),
             }),
         }
     }

@@ -10,7 +10,8 @@ use rusqlite::types::Value as V;
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
-use super::{now, Catalog, Table, Writer};
+use super::{now, Catalog, RecordKind, Writer};
+use crate::custody::Action;
 use crate::error::{Error, Result};
 use crate::fingerprint::{Analysis, DerivedKind, FrameHash, Match};
 use crate::ids::FileId;
@@ -207,7 +208,7 @@ pub(crate) fn record(w: &mut Writer<'_>, batch: &[(Analysis, Vec<Match>)]) -> Re
         }));
     }
     if !attest.is_empty() {
-        w.append(super::Subject::Catalog, "media-analyzed", None, serde_json::json!({ "files": attest }))?;
+        w.append(super::Subject::Catalog, Action::MediaAnalyzed, None, serde_json::json!({ "files": attest }))?;
     }
     Ok(inserted_all)
 }
@@ -494,16 +495,16 @@ impl Catalog {
         let extra = serde_json::json!({ "how": how, "from": from.to_string() });
         self.write(|w| {
             let changed = w.update_row(
-                Table::File,
+                RecordKind::File,
                 file.0,
                 &[("derived_from", V::Integer(from.0))],
-                "derived",
+                Action::Derived,
                 reason,
                 extra.clone(),
             )?;
             if changed.is_empty() {
                 // Same parent, new description: log the description alone.
-                w.append(Table::File.subject(file.0), "derived", reason, extra)?;
+                w.append(RecordKind::File.subject(file.0), Action::Derived, reason, extra)?;
             }
             Ok(())
         })?;

@@ -6,7 +6,8 @@ use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
 use super::evidence::{string_enum, EvidenceKind};
-use super::{now, Catalog, Table, Writer};
+use super::{now, Catalog, RecordKind, Writer};
+use crate::custody::Action;
 use crate::error::{Error, Result};
 use crate::ids::{ArticleId, ClaimId, EvidenceId, LinkId};
 use crate::timefmt::format_clock_ms;
@@ -218,7 +219,7 @@ pub(crate) fn insert(w: &mut Writer<'_>, l: &NewLink) -> Result<LinkId> {
         ("created_by", V::Text(actor)),
         ("created_at", V::Text(now())),
     ];
-    Ok(LinkId(w.insert_row(Table::Link, &cols, "linked", None, serde_json::Value::Null)?))
+    Ok(LinkId(w.insert_row(RecordKind::Link, &cols, Action::Linked, None, serde_json::Value::Null)?))
 }
 
 /// An article or claim that relies on a piece of evidence.
@@ -242,7 +243,7 @@ impl Catalog {
 
     pub fn unlink(&mut self, id: LinkId, reason: Option<&str>) -> Result<Link> {
         let link = self.link(id)?;
-        self.write(|w| w.delete_row(Table::Link, id.0, "unlinked", reason))?;
+        self.write(|w| w.delete_row(RecordKind::Link, id.0, Action::Unlinked, reason))?;
         Ok(link)
     }
 

@@ -29,11 +29,12 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use serde_json::{json, Value};
 
-use crate::custody::{self, Event, Keypair};
+use crate::custody::{self, Action, Event, Head, Keypair, RowChange};
 use crate::error::{Error, Result};
 use crate::store::Store;
 
-pub use snapshot::{row_snapshot, Table};
+pub use crate::ids::{RecordKind, Subject};
+pub use snapshot::row_snapshot;
 
 /// Migrations, applied in order; `PRAGMA user_version` records how many ran.
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -76,44 +77,6 @@ pub struct Catalog {
     store: Store,
     actor_opts: ActorOptions,
     signer: OnceCell<Signer>,
-}
-
-/// A subject of a custody event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Subject {
-    Catalog,
-    Actor(i64),
-    Evidence(i64),
-    File(i64),
-    Article(i64),
-    Claim(i64),
-    Link(i64),
-}
-
-impl Subject {
-    pub fn parts(self) -> (&'static str, Option<i64>) {
-        match self {
-            Subject::Catalog => ("catalog", None),
-            Subject::Actor(i) => ("actor", Some(i)),
-            Subject::Evidence(i) => ("evidence", Some(i)),
-            Subject::File(i) => ("file", Some(i)),
-            Subject::Article(i) => ("article", Some(i)),
-            Subject::Claim(i) => ("claim", Some(i)),
-            Subject::Link(i) => ("link", Some(i)),
-        }
-    }
-
-    pub fn table(self) -> Option<Table> {
-        match self {
-            Subject::Catalog => None,
-            Subject::Actor(_) => Some(Table::Actor),
-            Subject::Evidence(_) => Some(Table::Evidence),
-            Subject::File(_) => Some(Table::File),
-            Subject::Article(_) => Some(Table::Article),
-            Subject::Claim(_) => Some(Table::Claim),
-            Subject::Link(_) => Some(Table::Link),
-        }
-    }
 }
 
 /// Current time as the RFC 3339 UTC text stored everywhere (microsecond precision).
@@ -253,7 +216,7 @@ impl Catalog {
             )?;
             w.append(
                 Subject::Catalog,
-                "created",
+                Action::Created,
                 None,
                 json!({"catalog_id": catalog_id, "evcat_version": env!("CARGO_PKG_VERSION")}),
             )?;
@@ -333,7 +296,7 @@ const UNSIGNED_EVENTS_MAX: usize = 4096;
 pub struct Writer<'a> {
     pub(crate) tx: rusqlite::Transaction<'a>,
     signer: &'a Signer,
-    head: (u64, [u8; 32]),
+    head: Head,
     appended: Vec<u64>,
     /// Events chained (hash known) but not yet signed and inserted: signing
     /// is the costly part of an event (~15 µs), and needs only the hash, so
@@ -344,24 +307,24 @@ pub struct Writer<'a> {
 
 impl Writer<'_> {
     /// Append one sealed custody event and return its sequence number.
-    pub fn append(&mut self, subject: Subject, action: &str, reason: Option<&str>, details: Value) -> Result<u64> {
+    pub fn append(&mut self, subject: Subject, action: Action, reason: Option<&str>, details: Value) -> Result<u64> {
         let (subject_type, subject_id) = subject.parts();
         let event = Event {
-            seq: self.head.0 + 1,
+            seq: self.head.seq + 1,
             subject_type: subject_type.to_string(),
             subject_id,
-            action: action.to_string(),
+            action: action.as_str().to_string(),
             actor: self.signer.actor.clone(),
             at: now(),
             host: self.signer.host.clone(),
             location: self.signer.location.clone(),
             reason: reason.map(str::to_string),
             details,
-            prev_hash: self.head.1,
+            prev_hash: self.head.hash,
         };
         let hash = custody::event_hash(&event)?;
         let seq = event.seq;
-        self.head = (seq, hash);
+        self.head = Head { seq, hash };
         self.appended.push(seq);
         self.unsigned.push(event);
         // Bounded: a 100,000-claim article import appends ~300,000 events.
@@ -399,24 +362,22 @@ impl Writer<'_> {
     /// Insert a row from `(column, value)` pairs, then log its full snapshot.
     pub(crate) fn insert_row(
         &mut self,
-        table: Table,
+        kind: RecordKind,
         cols: &[(&str, rusqlite::types::Value)],
-        action: &str,
+        action: Action,
         reason: Option<&str>,
         extra: Value,
     ) -> Result<i64> {
         let names: Vec<&str> = cols.iter().map(|(c, _)| *c).collect();
-        table.check_columns(&names)?;
+        kind.check_columns(&names)?;
         let placeholders: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
-        let sql = format!("INSERT INTO {}({}) VALUES ({})", table.name(), names.join(", "), placeholders.join(", "));
+        let sql = format!("INSERT INTO {}({}) VALUES ({})", kind.name(), names.join(", "), placeholders.join(", "));
         let values: Vec<&dyn rusqlite::ToSql> = cols.iter().map(|(_, v)| v as &dyn rusqlite::ToSql).collect();
         self.tx.prepare_cached(&sql)?.execute(&values[..])?;
         let id = self.tx.last_insert_rowid();
-        let row = row_snapshot(&self.tx, table, id)?
-            .ok_or_else(|| Error::Corrupt(format!("{} row {id} vanished after insert", table.name())))?;
-        let mut details = json!({ "row": row });
-        merge_extra(&mut details, extra);
-        self.append(table.subject(id), action, reason, details)?;
+        let row = snapshot::row_of(&self.tx, kind, id)?
+            .ok_or_else(|| Error::Corrupt(format!("{} row {id} vanished after insert", kind.name())))?;
+        self.append(kind.subject(id), action, reason, RowChange::Created { row }.into_details(extra))?;
         Ok(id)
     }
 
@@ -424,16 +385,16 @@ impl Writer<'_> {
     /// actually change. Returns the changed field names (empty: nothing logged).
     pub(crate) fn update_row(
         &mut self,
-        table: Table,
+        kind: RecordKind,
         id: i64,
         changes: &[(&str, rusqlite::types::Value)],
-        action: &str,
+        action: Action,
         reason: Option<&str>,
         extra: Value,
     ) -> Result<Vec<String>> {
         let names: Vec<&str> = changes.iter().map(|(c, _)| *c).collect();
-        table.check_columns(&names)?;
-        let before = row_snapshot(&self.tx, table, id)?.ok_or_else(|| Error::not_found(table.display_id(id)))?;
+        kind.check_columns(&names)?;
+        let before = snapshot::row_of(&self.tx, kind, id)?.ok_or_else(|| Error::not_found(kind.display_id(id)))?;
         let mut set = Vec::new();
         let mut values: Vec<&dyn rusqlite::ToSql> = Vec::new();
         for (col, v) in changes {
@@ -441,41 +402,25 @@ impl Writer<'_> {
             set.push(format!("{col} = ?{}", values.len()));
         }
         values.push(&id as &dyn rusqlite::ToSql);
-        let sql = format!("UPDATE {} SET {} WHERE id = ?{}", table.name(), set.join(", "), values.len());
+        let sql = format!("UPDATE {} SET {} WHERE id = ?{}", kind.name(), set.join(", "), values.len());
         self.tx.prepare_cached(&sql)?.execute(&values[..])?;
-        let after = row_snapshot(&self.tx, table, id)?
-            .ok_or_else(|| Error::Corrupt(format!("{} vanished during update", table.display_id(id))))?;
-        let mut diff = serde_json::Map::new();
-        for col in names {
-            let b = before.get(col).cloned().unwrap_or(Value::Null);
-            let a = after.get(col).cloned().unwrap_or(Value::Null);
-            if a != b {
-                diff.insert(col.to_string(), json!({"before": b, "after": a}));
-            }
-        }
-        let changed: Vec<String> = diff.keys().cloned().collect();
-        if !changed.is_empty() {
-            let mut details = json!({ "changes": Value::Object(diff) });
-            merge_extra(&mut details, extra);
-            self.append(table.subject(id), action, reason, details)?;
-        }
+        let after = snapshot::row_of(&self.tx, kind, id)?
+            .ok_or_else(|| Error::Corrupt(format!("{} vanished during update", kind.display_id(id))))?;
+        let Some(change) = RowChange::diff(&before, &after, names) else { return Ok(Vec::new()) };
+        let changed = match &change {
+            RowChange::Changed { changes } => changes.keys().cloned().collect(),
+            _ => Vec::new(),
+        };
+        self.append(kind.subject(id), action, reason, change.into_details(extra))?;
         Ok(changed)
     }
 
     /// Delete one row, logging its last snapshot.
-    pub(crate) fn delete_row(&mut self, table: Table, id: i64, action: &str, reason: Option<&str>) -> Result<()> {
-        let before = row_snapshot(&self.tx, table, id)?.ok_or_else(|| Error::not_found(table.display_id(id)))?;
-        self.tx.prepare_cached(&format!("DELETE FROM {} WHERE id = ?1", table.name()))?.execute([id])?;
-        self.append(table.subject(id), action, reason, json!({"removed": true, "before": before}))?;
+    pub(crate) fn delete_row(&mut self, kind: RecordKind, id: i64, action: Action, reason: Option<&str>) -> Result<()> {
+        let before = snapshot::row_of(&self.tx, kind, id)?.ok_or_else(|| Error::not_found(kind.display_id(id)))?;
+        self.tx.prepare_cached(&format!("DELETE FROM {} WHERE id = ?1", kind.name()))?.execute([id])?;
+        self.append(kind.subject(id), action, reason, RowChange::Removed { before }.into_details(Value::Null))?;
         Ok(())
-    }
-}
-
-fn merge_extra(details: &mut Value, extra: Value) {
-    if let (Value::Object(d), Value::Object(e)) = (details, extra) {
-        for (k, v) in e {
-            d.insert(k, v);
-        }
     }
 }
 

@@ -10,64 +10,17 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension};
 use serde_json::{Map, Value};
 
-use super::Subject;
+use crate::custody::Row;
 use crate::error::{Error, Result};
+use crate::ids::RecordKind;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Table {
-    Actor,
-    Evidence,
-    File,
-    Article,
-    Claim,
-    Link,
-}
-
-impl Table {
-    pub const ALL: [Table; 6] = [Table::Actor, Table::Evidence, Table::File, Table::Article, Table::Claim, Table::Link];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Table::Actor => "actor",
-            Table::Evidence => "evidence",
-            Table::File => "file",
-            Table::Article => "article",
-            Table::Claim => "claim",
-            Table::Link => "link",
-        }
-    }
-
-    pub fn from_subject_type(s: &str) -> Option<Table> {
-        Table::ALL.into_iter().find(|t| t.name() == s)
-    }
-
-    pub fn subject(self, id: i64) -> Subject {
-        match self {
-            Table::Actor => Subject::Actor(id),
-            Table::Evidence => Subject::Evidence(id),
-            Table::File => Subject::File(id),
-            Table::Article => Subject::Article(id),
-            Table::Claim => Subject::Claim(id),
-            Table::Link => Subject::Link(id),
-        }
-    }
-
-    /// The user-facing reference of a row (`E12`, `F40`, ...).
-    pub fn display_id(self, id: i64) -> String {
-        match self {
-            Table::Actor => format!("actor #{id}"),
-            Table::Evidence => format!("E{id}"),
-            Table::File => format!("F{id}"),
-            Table::Article => format!("A{id}"),
-            Table::Claim => format!("C{id}"),
-            Table::Link => format!("L{id}"),
-        }
-    }
-
+/// The columns of each logged table, in snapshot order. The record kinds
+/// themselves (names, prefixes) are [`RecordKind`], in `ids`.
+impl RecordKind {
     pub(crate) fn columns(self) -> &'static [&'static str] {
         match self {
-            Table::Actor => &["name", "role", "public_key", "key_id", "created_at"],
-            Table::Evidence => &[
+            RecordKind::Actor => &["name", "role", "public_key", "key_id", "created_at"],
+            RecordKind::Evidence => &[
                 "kind",
                 "title",
                 "description",
@@ -80,7 +33,7 @@ impl Table {
                 "sources",
                 "created_at",
             ],
-            Table::File => &[
+            RecordKind::File => &[
                 "evidence_id",
                 "sha256",
                 "size",
@@ -109,7 +62,7 @@ impl Table {
                 "sources",
                 "created_at",
             ],
-            Table::Article => &[
+            RecordKind::Article => &[
                 "title",
                 "publisher",
                 "url",
@@ -123,8 +76,8 @@ impl Table {
                 "sources",
                 "created_at",
             ],
-            Table::Claim => &["article_id", "text", "start_byte", "end_byte", "status", "origin", "created_at"],
-            Table::Link => &[
+            RecordKind::Claim => &["article_id", "text", "start_byte", "end_byte", "status", "origin", "created_at"],
+            RecordKind::Link => &[
                 "claim_id",
                 "evidence_id",
                 "relation",
@@ -166,23 +119,65 @@ fn value_json(v: ValueRef<'_>) -> Value {
     }
 }
 
-fn snapshot_from_row(table: Table, row: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, Value)> {
+fn snapshot_from_row(kind: RecordKind, row: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, Row)> {
     let id: i64 = row.get(0)?;
     let mut m = Map::new();
-    for (i, col) in table.columns().iter().enumerate() {
+    for (i, col) in kind.columns().iter().enumerate() {
         m.insert((*col).to_string(), value_json(row.get_ref(i + 1)?));
     }
-    Ok((id, Value::Object(m)))
+    Ok((id, m))
 }
 
 /// The snapshot of one row, or `None` if it does not exist.
-pub fn row_snapshot(conn: &Connection, table: Table, id: i64) -> Result<Option<Value>> {
-    let sql = format!("{} WHERE id = ?1", table.select_sql());
-    Ok(conn.prepare_cached(&sql)?.query_row([id], |r| snapshot_from_row(table, r)).optional()?.map(|(_, v)| v))
+pub fn row_of(conn: &Connection, kind: RecordKind, id: i64) -> Result<Option<Row>> {
+    let sql = format!("{} WHERE id = ?1", kind.select_sql());
+    Ok(conn.prepare_cached(&sql)?.query_row([id], |r| snapshot_from_row(kind, r)).optional()?.map(|(_, v)| v))
+}
+
+/// [`row_of`] as a JSON value (what exports write).
+pub fn row_snapshot(conn: &Connection, kind: RecordKind, id: i64) -> Result<Option<Value>> {
+    Ok(row_of(conn, kind, id)?.map(Value::Object))
+}
+
+/// The inverse of the snapshot: the column values that insert a row whose
+/// snapshot is `row` (how a bag's records come back in). Columns this evcat
+/// does not know are refused; REAL columns, snapshotted as strings, are
+/// parsed back.
+pub(crate) fn row_values(
+    conn: &Connection,
+    kind: RecordKind,
+    row: &Row,
+) -> std::result::Result<Vec<(String, rusqlite::types::Value)>, String> {
+    use rusqlite::types::Value as V;
+    let real: Vec<String> = conn
+        .prepare_cached("SELECT name FROM pragma_table_info(?1) WHERE upper(type) = 'REAL'")
+        .and_then(|mut s| s.query_map([kind.name()], |r| r.get(0))?.collect())
+        .map_err(|e| format!("cannot read the schema of {}: {e}", kind.name()))?;
+    let mut out = Vec::with_capacity(row.len());
+    for (k, val) in row {
+        if !kind.columns().contains(&k.as_str()) {
+            return Err(format!("column {k:?} is unknown to this evcat; upgrade evcat"));
+        }
+        let v = match val {
+            Value::Null => V::Null,
+            Value::String(s) if real.iter().any(|r| r == k) => {
+                V::Real(s.parse::<f64>().map_err(|_| format!("{k} {s:?} is not a number"))?)
+            }
+            Value::String(s) => V::Text(s.clone()),
+            Value::Number(n) => V::Integer(n.as_i64().ok_or_else(|| format!("{k} {n} is not a 64-bit integer"))?),
+            other => return Err(format!("{k} holds {other}, not a column value")),
+        };
+        out.push((k.clone(), v));
+    }
+    Ok(out)
 }
 
 /// Visit every row of a table as `(id, snapshot)`, in id order.
-pub fn for_each_snapshot(conn: &Connection, table: Table, mut f: impl FnMut(i64, Value) -> Result<()>) -> Result<()> {
+pub fn for_each_snapshot(
+    conn: &Connection,
+    table: RecordKind,
+    mut f: impl FnMut(i64, Row) -> Result<()>,
+) -> Result<()> {
     let sql = format!("{} ORDER BY id", table.select_sql());
     let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query([])?;

@@ -6,22 +6,22 @@ use super::claims::Claim;
 use super::evidence::Evidence;
 use super::files::{FileRecord, Storage};
 use super::links::Link;
-use super::log::{self, LogEntry};
+use super::log;
 use super::Catalog;
+use crate::custody::SealedEvent;
 use crate::error::Result;
-use crate::hash::Sha256;
-use crate::ids::{ArticleId, ClaimId};
+use crate::ids::{ArticleId, ClaimId, Subject};
 use crate::store::{self, Fixity};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CustodySummary {
     pub events: usize,
-    pub first: Option<LogEntry>,
-    pub last: Option<LogEntry>,
+    pub first: Option<SealedEvent>,
+    pub last: Option<SealedEvent>,
 }
 
 impl CustodySummary {
-    fn of(events: Vec<LogEntry>) -> Self {
+    fn of(events: Vec<SealedEvent>) -> Self {
         CustodySummary { events: events.len(), first: events.first().cloned(), last: events.last().cloned() }
     }
 }
@@ -49,13 +49,11 @@ pub struct Trace {
     pub claim_custody: CustodySummary,
     pub links: Vec<TraceLink>,
     /// The last recorded audit (`verified` event), if any.
-    pub last_audit: Option<LogEntry>,
+    pub last_audit: Option<SealedEvent>,
 }
 
 fn fixity_now(cat: &Catalog, f: &FileRecord) -> String {
-    let Ok(sha) = f.sha256.parse::<Sha256>() else {
-        return "malformed hash".into();
-    };
+    let sha = f.sha256;
     let fx = match f.storage {
         Storage::Object => cat.store().check(&sha),
         Storage::InPlace => match &f.original_path {
@@ -83,11 +81,11 @@ impl Catalog {
         let mut links = Vec::new();
         for link in self.links_of_claim(id)? {
             let evidence = self.evidence(link.evidence_id)?;
-            let evidence_custody = CustodySummary::of(log::for_subject(self, "evidence", evidence.id.0)?);
+            let evidence_custody = CustodySummary::of(log::for_subject(self, Subject::Evidence(evidence.id))?);
             let mut files = Vec::new();
             for f in self.files_of(evidence.id)? {
                 files.push(TraceFile {
-                    custody: CustodySummary::of(log::for_subject(self, "file", f.id.0)?),
+                    custody: CustodySummary::of(log::for_subject(self, Subject::File(f.id))?),
                     fixity: checked.entry(f.id.0).or_insert_with(|| fixity_now(self, &f)).clone(),
                     file: f,
                 });
@@ -95,7 +93,7 @@ impl Catalog {
             links.push(TraceLink { link, evidence, evidence_custody, files });
         }
         Ok(Trace {
-            claim_custody: CustodySummary::of(log::for_subject(self, "claim", id.0)?),
+            claim_custody: CustodySummary::of(log::for_subject(self, Subject::Claim(id))?),
             claim,
             article,
             links,

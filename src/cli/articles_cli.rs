@@ -274,7 +274,7 @@ fn summary_text(c: &CustodySummary) -> String {
     match (&c.first, &c.last) {
         (Some(f), Some(l)) => format!(
             "custody: {} event(s); {} {} by {}; last {} #{} {} by {}",
-            c.events, f.action, f.at, f.actor, l.action, l.seq, l.at, l.actor
+            c.events, f.event.action, f.event.at, f.event.actor, l.event.action, l.event.seq, l.event.at, l.event.actor
         ),
         _ => "custody: no events".into(),
     }
@@ -340,10 +340,10 @@ pub fn trace(ctx: &Ctx, a: TraceArgs) -> Result<u8> {
         match &t.last_audit {
             Some(a) => s.push_str(&format!(
                 "last audit: #{} {} by {}: clean ({})\n",
-                a.seq,
-                a.at,
-                a.actor,
-                a.details.get("scope").and_then(|v| v.as_str()).unwrap_or("full")
+                a.event.seq,
+                a.event.at,
+                a.event.actor,
+                a.event.details.get("scope").and_then(|v| v.as_str()).unwrap_or("full")
             )),
             None => s.push_str("last audit: never (run `evcat audit`)\n"),
         }
@@ -417,7 +417,7 @@ pub fn show(ctx: &Ctx, cat: &Catalog, r: Ref) -> Result<()> {
         Ref::Article(id) => {
             let a = cat.article(id)?;
             let claims = cat.list_claims(&ClaimFilter { article: Some(id), ..Default::default() })?;
-            let custody = cat.custody_of(evcat::catalog::Subject::Article(id.0))?;
+            let custody = cat.custody_of(evcat::catalog::Subject::Article(id))?;
             let doc = json!({ "article": a, "claims": claims, "custody": custody });
             ctx.out.emit(&doc, || {
                 let mut s = format!("Article {id}: {}\n", a.title.as_deref().unwrap_or("untitled"));
@@ -450,7 +450,7 @@ pub fn show(ctx: &Ctx, cat: &Catalog, r: Ref) -> Result<()> {
         Ref::Claim(id) => {
             let c = cat.claim(id)?;
             let links = cat.links_of_claim(id)?;
-            let custody = cat.custody_of(evcat::catalog::Subject::Claim(id.0))?;
+            let custody = cat.custody_of(evcat::catalog::Subject::Claim(id))?;
             let doc = json!({ "claim": c, "links": links, "custody": custody });
             ctx.out.emit(&doc, || {
                 let mut s = format!("Claim {id} [{}, {}]\n  \"{}\"\n", c.status, c.origin, c.text);
@@ -472,7 +472,7 @@ pub fn show(ctx: &Ctx, cat: &Catalog, r: Ref) -> Result<()> {
         }
         Ref::Link(id) => {
             let l = cat.link(id)?;
-            let custody = cat.custody_of(evcat::catalog::Subject::Link(id.0))?;
+            let custody = cat.custody_of(evcat::catalog::Subject::Link(id))?;
             let doc = json!({ "link": l, "custody": custody });
             ctx.out.emit(&doc, || {
                 let mut s = format!("Link {}\n", link_text(&l));

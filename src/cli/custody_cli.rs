@@ -152,7 +152,7 @@ pub fn log_cmd(ctx: &Ctx, a: LogArgs) -> Result<u8> {
     let cat = ctx.open()?;
     if a.head {
         let head = log::head(&cat)?;
-        let text = head.as_ref().map(|(s, h)| format!("{s}:{h}"));
+        let text = head.as_ref().map(ToString::to_string);
         ctx.out
             .emit(&json!({ "head": text }), || format!("{}\n", text.clone().unwrap_or_else(|| "empty log".into())))?;
         return Ok(0);
@@ -164,15 +164,15 @@ pub fn log_cmd(ctx: &Ctx, a: LogArgs) -> Result<u8> {
             .map(|e| {
                 format!(
                     "#{:<6} {}  {:<12} {:<10} by {:<12} {}\n",
-                    e.seq,
-                    e.at,
-                    e.action,
-                    match e.subject_id {
-                        Some(id) => format!("{}:{id}", e.subject_type),
-                        None => e.subject_type.clone(),
+                    e.event.seq,
+                    e.event.at,
+                    e.event.action,
+                    match e.event.subject_id {
+                        Some(id) => format!("{}:{id}", e.event.subject_type),
+                        None => e.event.subject_type.clone(),
                     },
-                    e.actor,
-                    &e.hash[..16]
+                    e.event.actor,
+                    &e.hash_hex()[..16]
                 )
             })
             .collect()
@@ -195,7 +195,10 @@ fn audit_text(r: &AuditReport) -> String {
         s.push_str(&format!("PROBLEM [{}] {}: {}\n", p.check, p.record, p.message));
     }
     if r.clean {
-        s.push_str(&format!("audit clean; head {}\n", r.head.as_deref().unwrap_or("(empty)")));
+        s.push_str(&format!(
+            "audit clean; head {}\n",
+            r.head.map(|h| h.to_string()).unwrap_or_else(|| "(empty)".into())
+        ));
         if let Some(seq) = r.recorded_as {
             s.push_str(&format!("recorded as event #{seq}\n"));
         }

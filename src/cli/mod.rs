@@ -193,7 +193,7 @@ fn init(ctx: &Ctx, a: InitArgs) -> Result<u8> {
         "catalog": cat.root(),
         "actor": actor,
         "key_file": cat.root().join("keys").join(format!("{actor}.key")),
-        "head": head.map(|(s, h)| format!("{s}:{h}")),
+        "head": head.map(|h| h.to_string()),
     });
     ctx.out.emit(&doc, || {
         format!(

@@ -6,7 +6,8 @@ use serde_json::json;
 use evcat::catalog::evidence::{Evidence, EvidenceFilter, EvidenceKind, EvidenceStatus, Platform, Provenance};
 use evcat::catalog::files::{FileFilter, FileRecord};
 use evcat::catalog::fingerprints::FileMedia;
-use evcat::catalog::log::{self, LogEntry};
+use evcat::catalog::log;
+use evcat::custody::SealedEvent;
 use evcat::fingerprint::STILL_CROPS;
 use evcat::ids::{EvidenceId, FileId, Ref};
 use evcat::timefmt::{format_clock_ms, normalize_timestamp};
@@ -219,7 +220,7 @@ fn file_line(f: &FileRecord) -> String {
         "{:<6} {:<6} {}  {:<16} {:>9}  {}\n",
         f.id.to_string(),
         f.evidence_id.to_string(),
-        &f.sha256[..16],
+        &f.sha256.to_hex()[..16],
         f.media_type,
         human_bytes(f.size),
         f.original_name.as_deref().unwrap_or("")
@@ -273,9 +274,9 @@ pub fn list(ctx: &Ctx, a: ListArgs) -> Result<u8> {
     Ok(0)
 }
 
-pub fn timeline_text(events: &[LogEntry]) -> String {
+pub fn timeline_text(events: &[SealedEvent]) -> String {
     let mut s = String::new();
-    for e in events {
+    for SealedEvent { event: e, .. } in events {
         s.push_str(&format!(
             "  #{:<6} {}  {:<12} by {}{}\n",
             e.seq,
@@ -303,7 +304,7 @@ fn file_fields(f: &FileRecord) -> String {
         _ => None,
     };
     fields(&[
-        ("sha256", Some(f.sha256.clone())),
+        ("sha256", Some(f.sha256.to_hex())),
         ("size", Some(format!("{} ({} bytes)", human_bytes(f.size), f.size))),
         ("media type", Some(f.media_type.clone())),
         ("storage", Some(f.storage.as_str().to_string())),
@@ -356,7 +357,7 @@ fn evidence_fields(e: &Evidence) -> String {
 fn show_evidence(ctx: &Ctx, cat: &Catalog, id: EvidenceId) -> Result<()> {
     let ev = cat.evidence(id)?;
     let files = cat.files_of(id)?;
-    let custody = log::for_subject(cat, "evidence", id.0)?;
+    let custody = log::for_subject(cat, evcat::ids::Subject::Evidence(id))?;
     let doc = json!({ "evidence": ev, "files": files, "custody": custody });
     ctx.out.emit(&doc, || {
         let mut s = format!("Evidence {id}\n{}", evidence_fields(&ev));
@@ -372,7 +373,7 @@ fn show_evidence(ctx: &Ctx, cat: &Catalog, id: EvidenceId) -> Result<()> {
 
 fn show_file(ctx: &Ctx, cat: &Catalog, f: FileRecord) -> Result<()> {
     let ev = cat.evidence(f.evidence_id)?;
-    let custody = log::for_subject(cat, "file", f.id.0)?;
+    let custody = log::for_subject(cat, evcat::ids::Subject::File(f.id))?;
     let media = cat.media_of(f.id)?;
     let doc = json!({ "file": f, "evidence": ev, "media": media, "custody": custody });
     ctx.out.emit(&doc, || {

@@ -18,7 +18,8 @@ use serde_json::{json, Value};
 use super::{write_recorded, Counts, Described, FileExport};
 use crate::catalog::evidence::{self, EvidenceFilter, EvidenceKind, EvidenceStatus, Platform, Provenance, Source};
 use crate::catalog::snapshot::for_each_snapshot;
-use crate::catalog::{Catalog, Subject, Table};
+use crate::catalog::{Catalog, RecordKind, Subject};
+use crate::custody::Action;
 use crate::error::{Error, Result};
 use crate::hash::Sha256;
 use crate::ids::EvidenceId;
@@ -33,12 +34,12 @@ pub enum CsvWhat {
 }
 
 impl CsvWhat {
-    fn table(self) -> Table {
+    fn table(self) -> RecordKind {
         match self {
-            CsvWhat::Evidence => Table::Evidence,
-            CsvWhat::Files => Table::File,
-            CsvWhat::Claims => Table::Claim,
-            CsvWhat::Links => Table::Link,
+            CsvWhat::Evidence => RecordKind::Evidence,
+            CsvWhat::Files => RecordKind::File,
+            CsvWhat::Claims => RecordKind::Claim,
+            CsvWhat::Links => RecordKind::Link,
         }
     }
 
@@ -366,7 +367,7 @@ impl Catalog {
                 let n_created = created.iter().filter(|r| !r.existing).count();
                 let seq = w.append(
                     Subject::Catalog,
-                    "imported",
+                    Action::Imported,
                     None,
                     json!({ "kind": "csv", "file": file_name, "sha256": sha, "rows": todo.len(), "created": n_created }),
                 )?;

@@ -33,6 +33,7 @@ use crate::catalog::evidence::{Evidence, EvidenceFilter};
 use crate::catalog::files::{FileFilter, FileRecord};
 use crate::catalog::links::Link;
 use crate::catalog::{Catalog, Subject};
+use crate::custody::Action;
 use crate::error::{Error, Result};
 use crate::hash::Sha256;
 use crate::ids::{ArticleId, ClaimId, EvidenceId, FileId};
@@ -167,13 +168,13 @@ impl Selection {
     }
 
     /// Every selected record as its custody subject.
-    pub fn subjects(&self) -> BTreeSet<(&'static str, i64)> {
+    pub fn subjects(&self) -> BTreeSet<Subject> {
         let mut out = BTreeSet::new();
-        out.extend(self.articles.keys().map(|id| ("article", *id)));
-        out.extend(self.claims.keys().map(|id| ("claim", *id)));
-        out.extend(self.links.keys().map(|id| ("link", *id)));
-        out.extend(self.evidence.keys().map(|id| ("evidence", *id)));
-        out.extend(self.files.keys().map(|id| ("file", *id)));
+        out.extend(self.articles.values().map(|a| Subject::Article(a.id)));
+        out.extend(self.claims.values().map(|c| Subject::Claim(c.id)));
+        out.extend(self.links.values().map(|l| Subject::Link(l.id)));
+        out.extend(self.evidence.values().map(|e| Subject::Evidence(e.id)));
+        out.extend(self.files.values().map(|f| Subject::File(f.id)));
         out
     }
 
@@ -280,7 +281,7 @@ pub(crate) fn write_recorded(
             "bytes": bytes.len() as u64,
             "records": what.records,
         });
-        let event = cat.write(|w| w.append(Subject::Catalog, "exported", None, details))?;
+        let event = cat.write(|w| w.append(Subject::Catalog, Action::Exported, None, details))?;
         fs::rename(&tmp, out).map_err(|e| Error::io("rename into place", out, e))?;
         Ok(FileExport {
             format: what.format,

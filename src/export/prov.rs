@@ -90,7 +90,7 @@ pub fn prov_document(cat: &Catalog, sel: &Selection) -> Result<Value> {
         let mut m = Map::new();
         m.insert("prov:type".into(), qn("evcat:File"));
         m.insert("prov:label".into(), Value::String(f.original_name.clone().unwrap_or_else(|| f.id.to_string())));
-        m.insert("evcat:sha256".into(), Value::String(f.sha256.clone()));
+        m.insert("evcat:sha256".into(), Value::String(f.sha256.to_hex()));
         m.insert("evcat:size".into(), json!(f.size));
         m.insert("evcat:media_type".into(), Value::String(f.media_type.clone()));
         put(&mut m, "evcat:captured_at", f.captured_at.clone());
@@ -98,7 +98,8 @@ pub fn prov_document(cat: &Catalog, sel: &Selection) -> Result<Value> {
         d.entity.insert(fid.clone(), Value::Object(m));
 
         // Who registered it in the catalog: the actor of its first event.
-        let registrar = log::for_subject(cat, "file", f.id.0)?.into_iter().next().map(|e| e.actor);
+        let registrar =
+            log::for_subject(cat, crate::ids::Subject::File(f.id))?.into_iter().next().map(|e| e.event.actor);
         let actor_agent = registrar.as_ref().map(|a| local("actor", a));
         if let (Some(id), Some(name)) = (&actor_agent, &registrar) {
             d.agent(id, name, "prov:Person");

@@ -18,8 +18,9 @@ use std::path::Path;
 use super::{write_recorded, Described, FileExport, Scope, Selection};
 use crate::catalog::claims::Claim;
 use crate::catalog::files::{FileRecord, Storage};
-use crate::catalog::log::{self, LogEntry};
+use crate::catalog::log;
 use crate::catalog::Catalog;
+use crate::custody::SealedEvent;
 use crate::error::Result;
 use crate::hash::Sha256;
 use crate::timefmt::format_clock_ms;
@@ -187,7 +188,7 @@ fn highlight(body: &str, lo: usize, hi: usize, spans: &[(usize, usize, &Claim)])
 pub fn render(cat: &Catalog, sel: &Selection, scope: Scope) -> Result<(String, Vec<String>)> {
     let mut warnings = Vec::new();
     let catalog_id = cat.meta("catalog_id")?.unwrap_or_default();
-    let head = log::head(cat)?.map(|(s, h)| format!("{s}:{h}")).unwrap_or_else(|| "(empty log)".into());
+    let head = log::head(cat)?.map(|h| h.to_string()).unwrap_or_else(|| "(empty log)".into());
     let title = match scope {
         Scope::Article(a) => sel
             .articles
@@ -256,7 +257,7 @@ pub fn render(cat: &Catalog, sel: &Selection, scope: Scope) -> Result<(String, V
             let mut thumb = String::from("<div class=\"thumb\">no file held</div>");
             if let Some(f) = files.first() {
                 let path = match f.storage {
-                    Storage::Object => f.sha256.parse::<Sha256>().ok().map(|s| cat.store().object_path(&s)),
+                    Storage::Object => Some(cat.store().object_path(&f.sha256)),
                     Storage::InPlace => f.original_path.as_ref().map(std::path::PathBuf::from),
                 };
                 let made = || path.map(|p| thumbnail(&p, f));
@@ -306,7 +307,7 @@ pub fn render(cat: &Catalog, sel: &Selection, scope: Scope) -> Result<(String, V
                     detail,
                     "<br>{} <code>{}</code> {} · {} bytes{}",
                     f.id,
-                    esc(&f.sha256),
+                    esc(&f.sha256.to_hex()),
                     esc(&f.media_type),
                     f.size,
                     f.duration_ms.map(|d| format!(" · {}", format_clock_ms(d))).unwrap_or_default()
@@ -355,7 +356,7 @@ pub fn render(cat: &Catalog, sel: &Selection, scope: Scope) -> Result<(String, V
             f.id,
             f.evidence_id,
             esc(f.original_name.as_deref().unwrap_or("")),
-            esc(&f.sha256),
+            esc(&f.sha256.to_hex()),
             esc(&f.media_type),
             f.size,
             esc(f.captured_at.as_deref().unwrap_or("")),
@@ -368,10 +369,10 @@ pub fn render(cat: &Catalog, sel: &Selection, scope: Scope) -> Result<(String, V
 
     // Custody timeline of the selected records.
     let subjects = sel.subjects();
-    let mut events: std::collections::VecDeque<LogEntry> = std::collections::VecDeque::new();
+    let mut events: std::collections::VecDeque<SealedEvent> = std::collections::VecDeque::new();
     let mut total = 0usize;
     log::for_each(cat, |e| {
-        let keep = e.subject_id.is_some_and(|id| subjects.contains(&(super::bag::subject_static(&e.subject_type), id)));
+        let keep = e.event.subject().is_some_and(|s| subjects.contains(&s));
         if keep {
             total += 1;
             events.push_back(e);
@@ -387,22 +388,21 @@ pub fn render(cat: &Catalog, sel: &Selection, scope: Scope) -> Result<(String, V
     }
     h.push("<table><tr><th>#</th><th>When</th><th>Record</th><th>Action</th><th>Actor</th><th>Reason</th><th>Hash</th></tr>");
     for e in &events {
-        let rec = match e.subject_id {
-            Some(id) => crate::catalog::Table::from_subject_type(&e.subject_type)
-                .map(|t| t.display_id(id))
-                .unwrap_or_else(|| format!("{}:{id}", e.subject_type)),
-            None => e.subject_type.clone(),
+        let rec = match (e.event.subject(), e.event.subject_id) {
+            (Some(s), _) => s.to_string(),
+            (None, Some(id)) => format!("{}:{id}", e.event.subject_type),
+            (None, None) => e.event.subject_type.clone(),
         };
         let _ = write!(
             h.0,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
-            e.seq,
-            esc(&e.at),
+            e.event.seq,
+            esc(&e.event.at),
             esc(&rec),
-            esc(&e.action),
-            esc(&e.actor),
-            esc(e.reason.as_deref().unwrap_or("")),
-            esc(e.hash.get(..16).unwrap_or(&e.hash))
+            esc(&e.event.action),
+            esc(&e.event.actor),
+            esc(e.event.reason.as_deref().unwrap_or("")),
+            esc(&e.hash_hex()[..16])
         );
     }
     h.push("</table></section>");
@@ -411,15 +411,15 @@ pub fn render(cat: &Catalog, sel: &Selection, scope: Scope) -> Result<(String, V
     h.push("<section id=\"audit\"><h2>Last audit</h2>");
     match cat.last_audit()? {
         Some(a) => {
-            let d = &a.details;
+            let d = &a.event.details;
             let n = |k: &str| d.get(k).and_then(serde_json::Value::as_u64).unwrap_or(0);
             let _ = write!(
                 h.0,
                 "<p><span class=\"ok\">clean</span> audit (scope {}) recorded as event #{} at {} by {}: {} objects, {} in-place files, {} events, {} records checked; head <code>{}</code>.</p>",
                 esc(d.get("scope").and_then(serde_json::Value::as_str).unwrap_or("?")),
-                a.seq,
-                esc(&a.at),
-                esc(&a.actor),
+                a.event.seq,
+                esc(&a.event.at),
+                esc(&a.event.actor),
                 n("objects"),
                 n("in_place_files"),
                 n("events"),

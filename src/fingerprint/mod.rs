@@ -759,7 +759,7 @@ fn instant(t: &str) -> Option<i64> {
 /// Where a file's bytes can be read now.
 fn file_path(store: &Store, rec: &FileRecord) -> Option<PathBuf> {
     match rec.storage {
-        Storage::Object => rec.sha256.parse::<Sha256>().ok().map(|s| store.object_path(&s)),
+        Storage::Object => Some(store.object_path(&rec.sha256)),
         Storage::InPlace => rec.original_path.clone().map(PathBuf::from),
     }
 }
