@@ -60,6 +60,11 @@ pub(super) struct Plan<'m> {
 }
 
 impl Plan<'_> {
+    #[cfg(test)]
+    pub(super) fn is_empty_for_test(&self) -> bool {
+        self.is_empty()
+    }
+
     fn is_empty(&self) -> bool {
         self.articles.is_empty()
             && self.evidence.is_empty()
@@ -302,7 +307,7 @@ impl Catalog {
 
     /// Stage the bytes of the new files and articles, each hash-checked
     /// against its row; nothing stays staged if one fails.
-    fn stage_bag_bytes(&self, bag: &Verified, plan: &Plan<'_>) -> Result<Vec<Staged>> {
+    pub(super) fn stage_bag_bytes(&self, bag: &Verified, plan: &Plan<'_>) -> Result<Vec<Staged>> {
         let wanted = plan
             .files
             .iter()
@@ -340,10 +345,10 @@ impl Catalog {
 }
 
 /// Where imported records come from, as their events record it.
-struct Origin<'a> {
-    source: &'a str,
-    head: &'a str,
-    bag: Option<&'a str>,
+pub(super) struct Origin<'a> {
+    pub source: &'a str,
+    pub head: &'a str,
+    pub bag: Option<&'a str>,
 }
 
 impl Origin<'_> {
@@ -353,7 +358,12 @@ impl Origin<'_> {
 }
 
 /// Insert the new records (one transaction; the caller's `write`).
-fn apply(w: &mut Writer<'_>, md: &Metadata, plan: &Plan<'_>, origin: &Origin<'_>) -> Result<(Counts, Mapping, u64)> {
+pub(super) fn apply(
+    w: &mut Writer<'_>,
+    md: &Metadata,
+    plan: &Plan<'_>,
+    origin: &Origin<'_>,
+) -> Result<(Counts, Mapping, u64)> {
     let mut map = plan.map.clone();
     let mut created = Counts::default();
     // Evidence whose bytes are here or coming: it stays `acquired`.

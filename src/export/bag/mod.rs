@@ -261,7 +261,10 @@ impl BagRecord {
 }
 
 #[cfg(test)]
-mod tests {
+mod tests;
+
+#[cfg(test)]
+mod metadata_tests {
     use super::*;
     use serde_json::json;
 
