@@ -3,7 +3,7 @@
 use rusqlite::OptionalExtension;
 use serde::Serialize;
 
-use super::Catalog;
+use super::{Catalog, RecordKind};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Serialize)]
@@ -28,21 +28,15 @@ fn fts_query(text: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
-/// Each kind of indexed document: `rowid % 8`, kind name, id prefix, table,
-/// and the SQL expression of its indexed text (over the table's columns). The
-/// one place both the indexer and the search excerpts read; the queueing
-/// triggers of schema 0005 list the same columns.
-const DOCUMENTS: [(i64, &str, char, &str, &str); 4] = [
-    (
-        1,
-        "evidence",
-        'E',
-        "evidence",
-        "concat_ws(' ', title, description, platform, source_url, author_handle, platform_id)",
-    ),
-    (2, "file", 'F', "file", "concat_ws(' ', original_name, note, make, model, acquired_by, method, tool)"),
-    (3, "article", 'A', "article", "concat_ws(' ', title, publisher, author, url, body)"),
-    (4, "claim", 'C', "claim", "text"),
+/// Each kind of indexed document: `rowid % 8`, its record kind (whose name
+/// is the table's), and the SQL expression of its indexed text (over the
+/// table's columns). The one place both the indexer and the search excerpts
+/// read; the queueing triggers of schema 0005 list the same columns.
+const DOCUMENTS: [(i64, RecordKind, &str); 4] = [
+    (1, RecordKind::Evidence, "concat_ws(' ', title, description, platform, source_url, author_handle, platform_id)"),
+    (2, RecordKind::File, "concat_ws(' ', original_name, note, make, model, acquired_by, method, tool)"),
+    (3, RecordKind::Article, "concat_ws(' ', title, publisher, author, url, body)"),
+    (4, RecordKind::Claim, "text"),
 ];
 
 /// Bring the full-text index up to date with the documents the triggers
@@ -56,7 +50,8 @@ pub(crate) fn reindex_dirty(tx: &rusqlite::Transaction<'_>) -> Result<()> {
     }
     let selects: Vec<String> = DOCUMENTS
         .iter()
-        .map(|(code, _, _, table, text)| {
+        .map(|(code, kind, text)| {
+            let table = kind.name();
             format!(
                 "SELECT d.doc, {text} FROM search_dirty d JOIN {table} t ON d.doc % 8 = {code} AND t.id = d.doc / 8"
             )
@@ -93,10 +88,10 @@ impl Catalog {
             .collect::<rusqlite::Result<_>>()?;
         let mut hits = Vec::new();
         for rowid in rowids {
-            let Some(&(_, kind, prefix, table, text_sql)) = DOCUMENTS.iter().find(|d| d.0 == rowid % 8) else {
+            let Some(&(_, kind, text_sql)) = DOCUMENTS.iter().find(|d| d.0 == rowid % 8) else {
                 continue;
             };
-            let sql = format!("SELECT {text_sql} FROM {table} WHERE id = ?1");
+            let sql = format!("SELECT {text_sql} FROM {} WHERE id = ?1", kind.name());
             // Excerpts from the record's own text, not FTS5's snippet(): that
             // re-runs the MATCH per hit (a prefix query merges every matching
             // term's document list each time: ~10 ms per hit at 200,000
@@ -105,8 +100,8 @@ impl Catalog {
                 self.conn().prepare_cached(&sql)?.query_row([rowid / 8], |r| r.get(0)).optional()?;
             let Some(body) = body else { continue };
             hits.push(SearchHit {
-                kind,
-                id: format!("{prefix}{}", rowid / 8),
+                kind: kind.name(),
+                id: kind.display_id(rowid / 8),
                 snippet: excerpt(&body, text).replace('\n', " "),
             });
         }
