@@ -6,8 +6,8 @@
 //!
 //! Analysis runs on `add` for each newly registered image or video (see
 //! [`Catalog::analyze_added`]); per-file problems become warnings, never
-//! errors. Set `EVCAT_MEDIA_ANALYSIS=off` to register without analysing (e.g.
-//! for raw ingest benchmarks); `evcat fingerprint --missing` catches up later.
+//! errors. [`AnalysisOptions::enabled`] off registers without analysing;
+//! `evcat fingerprint --missing` catches up later.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
@@ -29,6 +29,19 @@ use crate::fingerprint::{
 use crate::hash::Sha256;
 use crate::ids::FileId;
 use crate::store::{Staged, Store};
+
+/// Settings of the media analysis that `add` runs on what it registers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnalysisOptions {
+    /// Analyse at all. Off registers only (e.g. for raw ingest benchmarks).
+    pub enabled: bool,
+}
+
+impl Default for AnalysisOptions {
+    fn default() -> Self {
+        AnalysisOptions { enabled: true }
+    }
+}
 
 /// One analysed file and its near-duplicates among files held before it.
 type Analysed = (Analysis, Vec<Match>);
@@ -60,9 +73,9 @@ fn analyze_all(store: &Store, targets: &[(FileRecord, PathBuf)]) -> Vec<Analysis
 
 impl Catalog {
     /// Analyse newly registered files for `add`: never fails; catalog-level
-    /// problems become notices. Honours `EVCAT_MEDIA_ANALYSIS=off`.
-    pub fn analyze_added(&mut self, files: &[FileId]) -> MediaSummary {
-        if std::env::var("EVCAT_MEDIA_ANALYSIS").is_ok_and(|v| v.eq_ignore_ascii_case("off") || v == "0") {
+    /// problems become notices. Does nothing when `opts` turn analysis off.
+    pub fn analyze_added(&mut self, files: &[FileId], opts: AnalysisOptions) -> MediaSummary {
+        if !opts.enabled {
             return MediaSummary::default();
         }
         match self.analyze_files(files, DEFAULT_MAX_DISTANCE) {
