@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::analysis::AnalysisOptions;
 use crate::catalog::evidence::{self, EvidenceKind, EvidenceStatus, Provenance, Source};
 use crate::catalog::files::{self, Acquisition, Placement, Storage};
 use crate::catalog::Catalog;
@@ -43,6 +44,8 @@ pub struct AddOptions {
     pub in_place: bool,
     /// Follow symbolic links inside folders (loops are detected and reported).
     pub follow_links: bool,
+    /// Media analysis of the new files (on by default).
+    pub analysis: AnalysisOptions,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -390,7 +393,7 @@ impl Catalog {
                     discard_upcoming(&upcoming);
                     return Err(e);
                 }
-                self.analyze_into(&previous_files, &mut report);
+                self.analyze_into(&previous_files, opts.analysis, &mut report);
                 let new_files: Vec<FileId> = items
                     .iter()
                     .filter_map(|i| if let AddItem::Registered { file, .. } = i { Some(*file) } else { None })
@@ -412,14 +415,14 @@ impl Catalog {
         if published_any {
             store.finish_deferred()?;
         }
-        self.analyze_into(&committed.1, &mut report);
+        self.analyze_into(&committed.1, opts.analysis, &mut report);
         Ok(report)
     }
 
     /// Media analysis of what a batch registered (never fails the add).
-    fn analyze_into(&mut self, files: &[FileId], report: &mut AddReport) {
+    fn analyze_into(&mut self, files: &[FileId], opts: AnalysisOptions, report: &mut AddReport) {
         if !files.is_empty() {
-            let media = self.analyze_added(files);
+            let media = self.analyze_added(files, opts);
             report.media.merge(media);
         }
     }

@@ -14,9 +14,11 @@
 //! - [`custody`]: canonical event encoding, hash chain, ed25519 signatures.
 //! - [`ingest`]: the `add` pipeline.
 //! - [`audit`]: fixity, chain and record-integrity verification.
-//! - [`fingerprint`]: perceptual fingerprints (PDQ), near-duplicates, lineage, thumbnails.
+//! - [`fingerprint`]: perceptual fingerprints (PDQ), the near-duplicate rule, thumbnails (pure).
+//! - [`analysis`]: media analysis of held files and near-duplicate search over the catalog.
 //! - [`export`]: BagIt export/import, W3C PROV, ClaimReview, CSV and the HTML report.
 
+pub mod analysis;
 pub mod articles;
 pub mod audit;
 pub mod catalog;

@@ -430,3 +430,31 @@ fn oversized_and_broken_images_are_warnings_not_failures() {
     assert!(e.contains("megapixel"), "{e}");
     assert_eq!(c.json(&["audit"])["clean"], true);
 }
+
+/// `add --media-analysis off` (or `EVCAT_MEDIA_ANALYSIS=off`, the same flag
+/// through the environment) registers without analysing; `fingerprint
+/// --missing` catches up. A value that is neither on nor off is a usage error.
+#[test]
+fn media_analysis_off_registers_only() {
+    let c = Cat::new();
+    let a = c.write("a.jpg", &media::photo_jpeg(640, 480, 31));
+    let b = c.write("b.jpg", &media::photo_resized(640, 480, 31, 320, 240, 70));
+    let r = c.json(&["add", "--media-analysis", "off", s(&a)]);
+    assert_eq!((registered(&r).len(), &r["media"]["analyzed"]), (1, &Value::from(0)), "{r:#}");
+    let out = c.cmd().env("EVCAT_MEDIA_ANALYSIS", "OFF").args(["--json", "add", s(&b)]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((registered(&r).len(), &r["media"]["analyzed"]), (1, &Value::from(0)), "{r:#}");
+    assert!(fingerprints(&c, 1).is_empty() && fingerprints(&c, 2).is_empty());
+
+    let (_, err) = c.fails(&["add", "--media-analysis", "maybe", s(&a)], 2);
+    assert!(err.contains("expected on or off"), "{err}");
+
+    let r = c.json(&["fingerprint", "--missing"]);
+    assert_eq!((&r["analyzed"], &r["fingerprinted"]), (&Value::from(2), &Value::from(2)), "{r:#}");
+    // Caught up in one batch, the copy is still compared with the file added before it.
+    let dups = r["near_duplicates"].as_array().unwrap();
+    assert_eq!(dups.len(), 1, "{r:#}");
+    assert_eq!((&dups[0]["file"], &dups[0]["of"]), (&Value::from("F2"), &Value::from("F1")));
+    assert_eq!(c.json(&["audit"])["clean"], true);
+}

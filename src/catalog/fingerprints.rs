@@ -1,30 +1,23 @@
-//! SQL for media intelligence (see `crate::fingerprint`): fingerprints,
-//! analysis status and hints, derived objects, similarity, derivations.
+//! SQL for media intelligence (the values come from `crate::fingerprint`,
+//! which knows nothing of the catalog): fingerprints and their persisted band
+//! index, analysis status and hints, derived objects, similarity.
+//! Derivations confirmed by a person are in `lineage.rs`.
 //!
 //! `fingerprint`, `media_analysis`, `derived_object` and `similarity` hold
 //! derived, recomputable data; they are written inside `Catalog::write`
-//! together with one custody event that attests them. Derivations confirmed
-//! by a person change the logged `file.derived_from` through `Writer::update_row`.
+//! together with one custody event that attests them.
 
-use rusqlite::types::Value as V;
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
+use serde_json::{json, Value};
 
-use super::{now, Catalog, RecordKind, Writer};
+use super::{now, Catalog, Writer};
 use crate::custody::Action;
 use crate::error::{Error, Result};
-use crate::fingerprint::{Analysis, DerivedKind, FrameHash, Match};
+use crate::fingerprint::matching::Match;
+use crate::fingerprint::model::{digest, Analysis, StoredFingerprint};
+use crate::fingerprint::pdq;
 use crate::ids::FileId;
-
-/// One stored fingerprint.
-#[derive(Debug, Clone)]
-pub struct StoredFingerprint {
-    pub file: FileId,
-    pub frame_index: u32,
-    pub frame_ms: Option<u64>,
-    pub hash: [u8; 32],
-    pub quality: u8,
-}
 
 /// A derived object row.
 #[derive(Debug, Clone, Serialize)]
@@ -113,104 +106,127 @@ pub(crate) fn record(w: &mut Writer<'_>, batch: &[(Analysis, Vec<Match>)]) -> Re
     let mut inserted_all = Vec::with_capacity(batch.len());
     let mut attest = Vec::with_capacity(batch.len());
     for (a, matches) in batch {
-        let fid = a.file.0;
-        w.tx.prepare_cached("DELETE FROM fingerprint WHERE file_id = ?1")?.execute([fid])?;
-        let mut ins = w.tx.prepare_cached(
-            "INSERT INTO fingerprint(file_id, method, version, frame_index, frame_ms, hash, quality, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?;
-        for f in &a.frames {
-            ins.execute(params![
-                fid,
-                a.method,
-                a.version,
-                i64::from(f.frame_index),
-                f.frame_ms.map(|m| m.min(i64::MAX as u64) as i64),
-                &f.hash[..],
-                i64::from(f.quality),
-                created
-            ])?;
-        }
-        drop(ins);
-        let hints = serde_json::to_string(&a.hints)
-            .map_err(|e| Error::Json { context: "transcode hints".into(), source: e })?;
-        w.tx.prepare_cached(
-            "INSERT OR REPLACE INTO media_analysis(file_id, status, note, method, version, frames, hints, analyzed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?
-        .execute(params![
-            fid,
-            a.status.as_str(),
-            a.note,
-            a.method,
-            a.version,
-            a.frames.len() as i64,
-            hints,
-            created
-        ])?;
-        let mut inserted = Vec::with_capacity(a.derived.len());
-        let mut derived_json = Vec::new();
-        for d in &a.derived {
-            let n = w
-                .tx
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO derived_object(file_id, kind, sha256, media_type, width, height, size, created_at)
-                     VALUES (?1, ?2, ?3, 'image/jpeg', ?4, ?5, ?6, ?7)",
-                )?
-                .execute(params![
-                    fid,
-                    d.kind.as_str(),
-                    d.sha256.to_hex(),
-                    i64::from(d.width),
-                    i64::from(d.height),
-                    d.size.min(i64::MAX as u64) as i64,
-                    created
-                ])?;
-            inserted.push(n == 1);
-            if n == 1 {
-                derived_json.push(serde_json::json!({"kind": d.kind.as_str(), "sha256": d.sha256.to_hex()}));
-            }
-        }
+        replace_fingerprints(w, a, &created)?;
+        record_analysis(w, a, &created)?;
+        let (inserted, derived_json) = record_derived(w, a, &created)?;
         inserted_all.push(inserted);
-        let mut similar_json = Vec::new();
-        for m in matches {
-            w.tx.prepare_cached(
-                "INSERT OR REPLACE INTO similarity(file_id, other_id, distance, frames_matched, frames_total, looks_like, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?
-            .execute(params![
-                fid,
-                m.file.0,
-                i64::from(m.distance),
-                i64::from(m.frames_matched),
-                i64::from(m.frames_total),
-                m.looks_like.as_str(),
-                created
-            ])?;
-            similar_json.push(serde_json::json!({
-                "file": m.file.to_string(),
-                "distance": m.distance,
-                "frames_matched": m.frames_matched,
-                "frames_total": m.frames_total,
-                "looks_like": m.looks_like.as_str(),
-            }));
-        }
-        attest.push(serde_json::json!({
+        let similar_json = record_similar(w, a.file, matches, &created)?;
+        attest.push(json!({
             "file": a.file.to_string(),
             "status": a.status.as_str(),
             "method": a.method,
             "version": a.version,
             "frames": a.frames.len(),
-            "fingerprints_sha256": crate::fingerprint::digest(&a.frames),
+            "fingerprints_sha256": digest(&a.frames),
             "derived": derived_json,
             "similar_to": similar_json,
             "hints": a.hints.iter().map(|h| h.code.clone()).collect::<Vec<_>>(),
         }));
     }
     if !attest.is_empty() {
-        w.append(super::Subject::Catalog, Action::MediaAnalyzed, None, serde_json::json!({ "files": attest }))?;
+        w.append(super::Subject::Catalog, Action::MediaAnalyzed, None, json!({ "files": attest }))?;
     }
     Ok(inserted_all)
+}
+
+/// A re-analysis replaces the file's fingerprints (the band triggers follow).
+fn replace_fingerprints(w: &mut Writer<'_>, a: &Analysis, created: &str) -> Result<()> {
+    let fid = a.file.0;
+    w.tx.prepare_cached("DELETE FROM fingerprint WHERE file_id = ?1")?.execute([fid])?;
+    let mut ins = w.tx.prepare_cached(
+        "INSERT INTO fingerprint(file_id, method, version, frame_index, frame_ms, hash, quality, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for f in &a.frames {
+        ins.execute(params![
+            fid,
+            a.method,
+            a.version,
+            i64::from(f.frame_index),
+            f.frame_ms.map(|m| m.min(i64::MAX as u64) as i64),
+            &f.hash[..],
+            i64::from(f.quality),
+            created
+        ])?;
+    }
+    Ok(())
+}
+
+fn record_analysis(w: &mut Writer<'_>, a: &Analysis, created: &str) -> Result<()> {
+    let hints =
+        serde_json::to_string(&a.hints).map_err(|e| Error::Json { context: "transcode hints".into(), source: e })?;
+    w.tx.prepare_cached(
+        "INSERT OR REPLACE INTO media_analysis(file_id, status, note, method, version, frames, hints, analyzed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        a.file.0,
+        a.status.as_str(),
+        a.note,
+        a.method,
+        a.version,
+        a.frames.len() as i64,
+        hints,
+        created
+    ])?;
+    Ok(())
+}
+
+/// Insert the derived objects not recorded yet (identical thumbnails of a
+/// re-analysis are kept once). Returns which were new, and their attestation.
+fn record_derived(w: &mut Writer<'_>, a: &Analysis, created: &str) -> Result<(Vec<bool>, Vec<Value>)> {
+    let mut inserted = Vec::with_capacity(a.derived.len());
+    let mut derived_json = Vec::new();
+    for d in &a.derived {
+        let n = w
+            .tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO derived_object(file_id, kind, sha256, media_type, width, height, size, created_at)
+                 VALUES (?1, ?2, ?3, 'image/jpeg', ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                a.file.0,
+                d.kind.as_str(),
+                d.sha256.to_hex(),
+                i64::from(d.width),
+                i64::from(d.height),
+                d.size.min(i64::MAX as u64) as i64,
+                created
+            ])?;
+        inserted.push(n == 1);
+        if n == 1 {
+            derived_json.push(json!({"kind": d.kind.as_str(), "sha256": d.sha256.to_hex()}));
+        }
+    }
+    Ok((inserted, derived_json))
+}
+
+/// Record the `similar-to` relations of `file`; returns their attestation.
+fn record_similar(w: &mut Writer<'_>, file: FileId, matches: &[Match], created: &str) -> Result<Vec<Value>> {
+    let mut similar_json = Vec::with_capacity(matches.len());
+    for m in matches {
+        w.tx.prepare_cached(
+            "INSERT OR REPLACE INTO similarity(file_id, other_id, distance, frames_matched, frames_total, looks_like, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            file.0,
+            m.file.0,
+            i64::from(m.distance),
+            i64::from(m.frames_matched),
+            i64::from(m.frames_total),
+            m.looks_like.as_str(),
+            created
+        ])?;
+        similar_json.push(json!({
+            "file": m.file.to_string(),
+            "distance": m.distance,
+            "frames_matched": m.frames_matched,
+            "frames_total": m.frames_total,
+            "looks_like": m.looks_like.as_str(),
+        }));
+    }
+    Ok(similar_json)
 }
 
 /// A stored fingerprint within some distance of a query hash.
@@ -269,7 +285,7 @@ pub(crate) fn near(conn: &rusqlite::Connection, queries: &[[u8; 32]], max_distan
     let mut keep = |query: usize, file: FileId, hash: &[u8], quality: i64| {
         // A malformed blob cannot match (the schema forbids it anyway).
         let Ok(h) = <[u8; 32]>::try_from(hash) else { return };
-        let distance = crate::fingerprint::pdq::distance(&queries[query], &h);
+        let distance = pdq::distance(&queries[query], &h);
         if distance <= max_distance {
             out.push(Near { query, file, distance, quality: quality.clamp(0, 100) as u8 });
         }
@@ -442,98 +458,6 @@ impl Catalog {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
-
-    /// Files whose `derived_from` is `file`.
-    pub fn derived_children(&self, file: FileId) -> Result<Vec<FileId>> {
-        let mut stmt = self.conn().prepare_cached("SELECT id FROM file WHERE derived_from = ?1 ORDER BY id")?;
-        let rows = stmt.query_map([file.0], |r| r.get::<_, i64>(0).map(FileId))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// How the latest confirmed derivation of `file` was described, from its custody log.
-    pub fn derivation_how(&self, file: FileId) -> Result<Option<String>> {
-        let details: Option<String> = self
-            .conn()
-            .prepare_cached(
-                "SELECT details FROM custody_event WHERE subject_type = 'file' AND subject_id = ?1 AND action = 'derived'
-                 ORDER BY seq DESC LIMIT 1",
-            )?
-            .query_row([file.0], |r| r.get(0))
-            .optional()?;
-        Ok(details
-            .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
-            .and_then(|v| v.get("how").and_then(|h| h.as_str()).map(str::to_string)))
-    }
-
-    /// Record that `file` was derived from `from` (logged change of
-    /// `file.derived_from`). Returns false when exactly this was already recorded.
-    pub fn set_derivation(&mut self, file: FileId, from: FileId, how: &str, reason: Option<&str>) -> Result<bool> {
-        if file == from {
-            return Err(Error::invalid("derivation", file.to_string(), "a file cannot derive from itself"));
-        }
-        let child = self.file(file)?;
-        self.file(from)?;
-        // Refuse cycles: `from` must not (transitively) derive from `file`.
-        let mut cur = Some(from);
-        let mut steps = 0;
-        while let Some(c) = cur {
-            if c == file {
-                return Err(Error::Conflict(format!(
-                    "{from} already derives (directly or through others) from {file}; a derivation cycle is not allowed"
-                )));
-            }
-            steps += 1;
-            if steps > 100_000 {
-                return Err(Error::Corrupt("derivation chain too long (a cycle in the catalog?)".into()));
-            }
-            cur = self.file(c)?.derived_from;
-        }
-        let previous_how = self.derivation_how(file)?;
-        if child.derived_from == Some(from) && previous_how.as_deref() == Some(how) {
-            return Ok(false);
-        }
-        let extra = serde_json::json!({ "how": how, "from": from.to_string() });
-        self.write(|w| {
-            let changed = w.update_row(
-                RecordKind::File,
-                file.0,
-                &[("derived_from", V::Integer(from.0))],
-                Action::Derived,
-                reason,
-                extra.clone(),
-            )?;
-            if changed.is_empty() {
-                // Same parent, new description: log the description alone.
-                w.append(RecordKind::File.subject(file.0), Action::Derived, reason, extra)?;
-            }
-            Ok(())
-        })?;
-        Ok(true)
-    }
-}
-
-/// Frames of one analysis as stored rows (used by tests and the in-batch index).
-pub(crate) fn as_stored(file: FileId, frames: &[FrameHash]) -> Vec<StoredFingerprint> {
-    frames
-        .iter()
-        .map(|f| StoredFingerprint {
-            file,
-            frame_index: f.frame_index,
-            frame_ms: f.frame_ms,
-            hash: f.hash,
-            quality: f.quality,
-        })
-        .collect()
-}
-
-impl DerivedKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DerivedKind::Thumbnail => "thumbnail",
-            DerivedKind::Poster => "poster",
-            DerivedKind::ContactSheet => "contact-sheet",
-        }
-    }
 }
 
 #[cfg(test)]
@@ -640,7 +564,7 @@ mod tests {
             let mut want = Vec::new();
             for (qi, query) in queries.iter().enumerate() {
                 for (i, h) in hashes.iter().enumerate() {
-                    let d = crate::fingerprint::pdq::distance(query, h);
+                    let d = pdq::distance(query, h);
                     if d <= radius {
                         want.push((qi, d, (i % 7) as i64, (i * 13 % 101) as u8));
                     }

@@ -15,6 +15,7 @@ pub mod claims;
 pub mod evidence;
 pub mod files;
 pub mod fingerprints;
+pub mod lineage;
 pub mod links;
 pub mod log;
 pub mod search;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use evcat::analysis::AnalysisOptions;
 use evcat::catalog::evidence::{Platform, Provenance};
 use evcat::catalog::files::Acquisition;
 use evcat::ids::EvidenceId;
@@ -63,6 +64,11 @@ pub struct AddArgs {
     /// Follow symbolic links inside folders (loops are detected and reported).
     #[arg(long)]
     pub follow_links: bool,
+    /// Fingerprint, thumbnail and compare the new images and videos; `off` only
+    /// registers them (`evcat fingerprint --missing` catches up later).
+    #[arg(long, value_name = "on|off", env = "EVCAT_MEDIA_ANALYSIS", default_value = "on")]
+    #[arg(action = clap::ArgAction::Set, value_parser = on_off)]
+    pub media_analysis: bool,
 }
 
 #[derive(Debug, Args)]
@@ -83,6 +89,16 @@ impl Progress for Bar {
     }
     fn advanced(&self, _files: u64, bytes: u64) {
         self.0.inc(bytes);
+    }
+}
+
+/// `on` or `off` (also 1/0, yes/no, true/false, any case); empty, as an
+/// environment variable set to nothing, means the default: on.
+fn on_off(v: &str) -> std::result::Result<bool, String> {
+    match v.to_ascii_lowercase().as_str() {
+        "" | "on" | "1" | "yes" | "true" => Ok(true),
+        "off" | "0" | "no" | "false" => Ok(false),
+        _ => Err("expected on or off".into()),
     }
 }
 
@@ -112,6 +128,7 @@ pub fn add(ctx: &Ctx, a: AddArgs) -> Result<u8> {
         },
         in_place: a.in_place,
         follow_links: a.follow_links,
+        analysis: AnalysisOptions { enabled: a.media_analysis },
     };
     let report = if ctx.out.progress_enabled() {
         let bar = ProgressBar::new(0);

@@ -5,7 +5,7 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 /// Frames fingerprinted per video at most.
@@ -57,64 +57,17 @@ pub fn ffmpeg_available() -> bool {
 
 /// Decode sampled frames of `path` with ffmpeg.
 pub fn decode(path: &Path) -> Result<Decoded, VideoError> {
-    let select = format!("select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,1)+gt(scene\\,{SCENE_THRESHOLD})'");
-    let scale = format!(
-        "scale=w={FRAME_EDGE}:h={FRAME_EDGE}:force_original_aspect_ratio=decrease:flags=area,scale=trunc(iw/2)*2:trunc(ih/2)*2"
-    );
-    let filter = format!("{select},{scale},format=rgb24,showinfo");
-    let mut child = match Command::new("ffmpeg")
-        .args(["-nostdin", "-hide_banner", "-nostats", "-loglevel", "info", "-threads", "2", "-i"])
-        .arg(path)
-        .args(["-map", "0:v:0", "-an", "-sn", "-dn", "-vf", &filter, "-fps_mode", "vfr"])
-        .args(["-frames:v", &MAX_FRAMES.to_string(), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(VideoError::NoFfmpeg),
-        Err(e) => return Err(VideoError::Failed(format!("cannot start ffmpeg: {e}"))),
-    };
-    let (Some(mut out), Some(mut err)) = (child.stdout.take(), child.stderr.take()) else {
+    let mut child = spawn_ffmpeg(path)?;
+    let (Some(out), Some(err)) = (child.stdout.take(), child.stderr.take()) else {
         let _ = child.kill();
         let _ = child.wait();
         return Err(VideoError::Failed("ffmpeg pipes unavailable".into()));
     };
     // Frames are small (≤ 320×320×3) and capped, so both streams fit in memory.
-    let out_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let cap = (MAX_FRAMES as u64 + 1) * u64::from(FRAME_EDGE * FRAME_EDGE * 3);
-        let _ = (&mut out).take(cap).read_to_end(&mut buf);
-        // Drain anything past the cap so ffmpeg never blocks on a full pipe.
-        let _ = std::io::copy(&mut out, &mut std::io::sink());
-        buf
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = (&mut err).take(8 << 20).read_to_end(&mut buf);
-        let _ = std::io::copy(&mut err, &mut std::io::sink());
-        String::from_utf8_lossy(&buf).into_owned()
-    });
-    let started = Instant::now();
-    let mut truncated = None;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(s)) => break Some(s),
-            Ok(None) if started.elapsed() > TIME_LIMIT => {
-                let _ = child.kill();
-                let _ = child.wait();
-                truncated = Some(format!("ffmpeg stopped after the {} s time limit", TIME_LIMIT.as_secs()));
-                break None;
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(VideoError::Failed(format!("waiting for ffmpeg: {e}")));
-            }
-        }
-    };
+    let out_reader =
+        std::thread::spawn(move || read_capped(out, (MAX_FRAMES as u64 + 1) * u64::from(FRAME_EDGE * FRAME_EDGE * 3)));
+    let err_reader = std::thread::spawn(move || String::from_utf8_lossy(&read_capped(err, 8 << 20)).into_owned());
+    let (status, timed_out) = wait_bounded(&mut child)?;
     let raw = out_reader.join().unwrap_or_default();
     let log = err_reader.join().unwrap_or_default();
     let infos = parse_showinfo(&log);
@@ -126,21 +79,82 @@ pub fn decode(path: &Path) -> Result<Decoded, VideoError> {
             _ => format!("ffmpeg decoded no frames: {why}"),
         }));
     };
+    let (frames, size_changed) = split_frames(&raw, &infos, (w, h));
+    let truncated = size_changed
+        .or(timed_out)
+        .or_else(|| (frames.len() >= MAX_FRAMES).then(|| format!("sampled the first {MAX_FRAMES} keyframes only")));
+    Ok(Decoded { frames, tags, truncated })
+}
+
+/// Start ffmpeg sampling 1 frame/s plus scene changes, scaled to at most
+/// [`FRAME_EDGE`], as raw RGB on stdout with a `showinfo` line per frame on stderr.
+fn spawn_ffmpeg(path: &Path) -> Result<Child, VideoError> {
+    let select = format!("select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,1)+gt(scene\\,{SCENE_THRESHOLD})'");
+    let scale = format!(
+        "scale=w={FRAME_EDGE}:h={FRAME_EDGE}:force_original_aspect_ratio=decrease:flags=area,scale=trunc(iw/2)*2:trunc(ih/2)*2"
+    );
+    let filter = format!("{select},{scale},format=rgb24,showinfo");
+    match Command::new("ffmpeg")
+        .args(["-nostdin", "-hide_banner", "-nostats", "-loglevel", "info", "-threads", "2", "-i"])
+        .arg(path)
+        .args(["-map", "0:v:0", "-an", "-sn", "-dn", "-vf", &filter, "-fps_mode", "vfr"])
+        .args(["-frames:v", &MAX_FRAMES.to_string(), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        Ok(c) => Ok(c),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(VideoError::NoFfmpeg),
+        Err(e) => Err(VideoError::Failed(format!("cannot start ffmpeg: {e}"))),
+    }
+}
+
+/// Up to `cap` bytes of a pipe; the rest is drained so the writer never
+/// blocks on a full pipe.
+fn read_capped(mut pipe: impl Read, cap: u64) -> Vec<u8> {
+    let mut buf = Vec::new();
+    let _ = (&mut pipe).take(cap).read_to_end(&mut buf);
+    let _ = std::io::copy(&mut pipe, &mut std::io::sink());
+    buf
+}
+
+/// Wait for ffmpeg at most [`TIME_LIMIT`]: its exit status, or none and why
+/// when it was killed at the limit (the frames so far are kept).
+fn wait_bounded(child: &mut Child) -> Result<(Option<ExitStatus>, Option<String>), VideoError> {
+    let started = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(s)) => return Ok((Some(s), None)),
+            Ok(None) if started.elapsed() > TIME_LIMIT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Ok((None, Some(format!("ffmpeg stopped after the {} s time limit", TIME_LIMIT.as_secs()))));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(VideoError::Failed(format!("waiting for ffmpeg: {e}")));
+            }
+        }
+    }
+}
+
+/// Cut the raw RGB stream into frames of the first frame's size `(w, h)`,
+/// timed by `infos`. A mid-stream resolution change ends the frames (later
+/// ones are not comparable in size), and says so.
+fn split_frames(raw: &[u8], infos: &[(u64, u32, u32)], (w, h): (u32, u32)) -> (Vec<Frame>, Option<String>) {
     let size = (w as usize) * (h as usize) * 3;
     let mut frames = Vec::new();
     for (i, chunk) in raw.chunks_exact(size.max(1)).enumerate() {
         let Some(&(ms, fw, fh)) = infos.get(i) else { break };
         if (fw, fh) != (w, h) {
-            // A mid-stream resolution change; frames after it are not comparable in size.
-            truncated = Some("frame size changed mid-stream; later frames skipped".into());
-            break;
+            return (frames, Some("frame size changed mid-stream; later frames skipped".into()));
         }
         frames.push(Frame { ms, width: w, height: h, rgb: chunk.to_vec() });
     }
-    if frames.len() >= MAX_FRAMES && truncated.is_none() {
-        truncated = Some(format!("sampled the first {MAX_FRAMES} keyframes only"));
-    }
-    Ok(Decoded { frames, tags, truncated })
+    (frames, None)
 }
 
 /// `(pts_time ms, width, height)` of each frame from the `showinfo` filter's lines.
@@ -215,5 +229,18 @@ mod tests {
         assert!(tags.contains(&("encoder".into(), "Lavf60.16.100".into())));
         assert!(tags.contains(&("handler_name".into(), "VideoHandler".into())));
         assert!(!tags.iter().any(|(_, v)| v == "nope"));
+    }
+
+    #[test]
+    fn frames_are_cut_by_the_first_size_and_stop_at_a_change() {
+        let infos = [(0, 2, 2), (1000, 2, 2), (2000, 4, 2), (3000, 2, 2)];
+        let raw: Vec<u8> = (0..60).collect();
+        let (frames, why) = split_frames(&raw, &infos, (2, 2));
+        assert_eq!(frames.iter().map(|f| f.ms).collect::<Vec<_>>(), [0, 1000]);
+        assert_eq!(frames[1].rgb, (12..24).collect::<Vec<u8>>());
+        assert_eq!(why.as_deref(), Some("frame size changed mid-stream; later frames skipped"));
+        // Fewer infos than frames: the untimed rest is dropped; a partial frame too.
+        let (frames, why) = split_frames(&raw[..30], &infos[..1], (2, 2));
+        assert_eq!((frames.len(), why), (1, None));
     }
 }

@@ -1,0 +1,251 @@
+//! Analysing one file: decode it under limits (images here, video keyframes
+//! through [`super::video`]), hash stills and keyframes with PDQ, stage the
+//! thumbnails in the store, read the transcode hints. Produces an
+//! [`Analysis`]; never fails: problems become its status and note.
+
+use std::io::BufReader;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+
+use super::model::{Analysis, Derived, DerivedKind, FrameHash, Status};
+use super::{hints, pdq, thumbs, video, MIN_FRAME_QUALITY};
+use crate::error::{Error, Result};
+use crate::ids::FileId;
+use crate::media;
+use crate::store::Store;
+
+/// Images larger than this are not decoded for fingerprints or thumbnails.
+pub const MAX_PIXELS: u64 = 100_000_000;
+/// Decoder allocation limit.
+const MAX_DECODE_ALLOC: u64 = 1 << 30;
+/// Above this many pixels, luminance is box-averaged by an integer factor
+/// to at most this many before PDQ (speed and memory; the PDQ filter then
+/// averages far more anyway). Up to it, hashes are the reference's bit for bit.
+const REDUCE_ABOVE: u64 = 2_000_000;
+
+/// Share of the area kept by the centred crops hashed besides the whole
+/// picture (frames 1 and 2 of a still). PDQ alone does not survive crops:
+/// a 10 % crop moves a photo 40-60 bits away; hashing centred crops lets a
+/// cropped copy meet the original's crop variant (and vice versa).
+pub const STILL_CROPS: [f64; 2] = [0.90, 0.81];
+
+const NO_FFMPEG: &str = "ffmpeg not found on PATH: no keyframe fingerprints or thumbnails";
+
+/// Run a decoder that might panic on hostile input; a panic becomes its message.
+fn guarded<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|p| {
+        p.downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into())
+    })
+}
+
+/// A decoded, oriented image, or why not.
+enum Decoded {
+    Image(image::RgbImage),
+    Refused(String),
+    Failed(String),
+}
+
+/// Decode an image for fingerprinting under explicit limits: refuse more than
+/// [`MAX_PIXELS`] from the header before decoding, cap decoder allocations,
+/// apply the EXIF orientation (platforms rotate pixels and strip the tag).
+fn decode_image(path: &Path) -> Decoded {
+    let open = || -> std::result::Result<image::ImageReader<BufReader<std::fs::File>>, String> {
+        let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+        let mut r = image::ImageReader::new(BufReader::new(f)).with_guessed_format().map_err(|e| e.to_string())?;
+        let mut limits = image::Limits::default();
+        limits.max_alloc = Some(MAX_DECODE_ALLOC);
+        limits.max_image_width = Some(1 << 20);
+        limits.max_image_height = Some(1 << 20);
+        r.limits(limits);
+        Ok(r)
+    };
+    let dims = match open().and_then(|r| r.into_dimensions().map_err(|e| e.to_string())) {
+        Ok(d) => d,
+        Err(e) => return Decoded::Failed(format!("cannot read the image header: {e}")),
+    };
+    let pixels = u64::from(dims.0) * u64::from(dims.1);
+    if pixels > MAX_PIXELS {
+        return Decoded::Refused(format!(
+            "image is {}x{} ({} megapixels), above the {} megapixel limit for fingerprints and thumbnails; not decoded",
+            dims.0,
+            dims.1,
+            pixels / 1_000_000,
+            MAX_PIXELS / 1_000_000
+        ));
+    }
+    let decoded = guarded(|| -> std::result::Result<image::RgbImage, String> {
+        use image::ImageDecoder;
+        let reader = open()?;
+        let mut decoder = reader.into_decoder().map_err(|e| e.to_string())?;
+        let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+        let mut img = image::DynamicImage::from_decoder(decoder).map_err(|e| e.to_string())?;
+        img.apply_orientation(orientation);
+        Ok(img.into_rgb8())
+    });
+    match decoded {
+        Ok(Ok(img)) if img.width() > 0 && img.height() > 0 => Decoded::Image(img),
+        Ok(Ok(_)) => Decoded::Failed("image has no pixels".into()),
+        Ok(Err(e)) => Decoded::Failed(format!("cannot decode the image: {e}")),
+        Err(e) => Decoded::Failed(format!("image decoder failed internally ({e})")),
+    }
+}
+
+/// Luminance of an RGB image (box-averaged first when very large).
+fn luma_of(img: &image::RgbImage) -> (usize, usize, Vec<f32>) {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let pixels = (w as u64) * (h as u64);
+    let factor = if pixels > REDUCE_ABOVE { ((pixels as f64 / REDUCE_ABOVE as f64).sqrt().ceil()) as usize } else { 1 };
+    pdq::luma_from_rgb8_reduced(img.as_raw(), w, h, factor)
+}
+
+/// PDQ of an RGB image (box-averaged first when very large).
+pub fn hash_rgb(img: &image::RgbImage) -> Option<pdq::Pdq> {
+    let (lw, lh, luma) = luma_of(img);
+    pdq::hash_luma(&luma, lw, lh)
+}
+
+/// The fingerprints of a still picture: the whole, then its centred crops.
+pub fn still_hashes(img: &image::RgbImage) -> Vec<FrameHash> {
+    let (w, h, luma) = luma_of(img);
+    let mut out = Vec::with_capacity(1 + STILL_CROPS.len());
+    if let Some(p) = pdq::hash_luma(&luma, w, h) {
+        out.push(FrameHash { frame_index: 0, frame_ms: None, hash: p.hash, quality: p.quality });
+    }
+    for (i, keep) in STILL_CROPS.iter().enumerate() {
+        let side = keep.sqrt();
+        let (cw, ch) = (((w as f64) * side).round() as usize, ((h as f64) * side).round() as usize);
+        if cw < 8 || ch < 8 || cw > w || ch > h {
+            continue;
+        }
+        let (x0, y0) = ((w - cw) / 2, (h - ch) / 2);
+        let mut crop = Vec::with_capacity(cw * ch);
+        for y in y0..y0 + ch {
+            crop.extend_from_slice(&luma[y * w + x0..y * w + x0 + cw]);
+        }
+        if let Some(p) = pdq::hash_luma(&crop, cw, ch) {
+            out.push(FrameHash { frame_index: i as u32 + 1, frame_ms: None, hash: p.hash, quality: p.quality });
+        }
+    }
+    out
+}
+
+/// Fingerprint an image file (no catalog needed): PDQ hash and quality of
+/// the whole picture, as the reference tools compute it.
+pub fn fingerprint_image_file(path: &Path) -> Result<FrameHash> {
+    match decode_image(path) {
+        Decoded::Image(img) => hash_rgb(&img)
+            .map(|p| FrameHash { frame_index: 0, frame_ms: None, hash: p.hash, quality: p.quality })
+            .ok_or_else(|| Error::Unsupported { path: path.to_path_buf(), reason: "image too small to hash".into() }),
+        Decoded::Refused(r) | Decoded::Failed(r) => Err(Error::Unsupported { path: path.to_path_buf(), reason: r }),
+    }
+}
+
+/// Stage a thumbnail JPEG in the store (published only once its row commits).
+fn stage(store: &Store, kind: DerivedKind, jpeg: thumbs::Jpeg) -> std::result::Result<Derived, String> {
+    let staged = store.stage_bytes(&jpeg.bytes).map_err(|e| e.to_string())?;
+    Ok(Derived {
+        kind,
+        sha256: staged.sha256,
+        width: jpeg.width,
+        height: jpeg.height,
+        size: jpeg.bytes.len() as u64,
+        staged,
+    })
+}
+
+/// Keep a staged derived object, or note why it is missing.
+fn keep_derived(a: &mut Analysis, staged: std::result::Result<Derived, String>) {
+    match staged {
+        Ok(d) => a.derived.push(d),
+        Err(e) => a.note = Some(format!("thumbnail not stored: {e}")),
+    }
+}
+
+/// Analyse an image file: still hashes, thumbnail, hints.
+pub(crate) fn analyze_image(file: FileId, path: &Path, store: &Store) -> Analysis {
+    let mut a = Analysis::new(file, false);
+    if let Ok(facts) = media::probe_path(path) {
+        a.hints = hints::image_hints(&facts);
+    }
+    match decode_image(path) {
+        Decoded::Image(img) => {
+            a.frames = still_hashes(&img);
+            if a.frames.is_empty() {
+                a.fail(Status::Failed, "image too small to fingerprint");
+            }
+            if let Some(j) = thumbs::thumbnail(&img) {
+                keep_derived(&mut a, stage(store, DerivedKind::Thumbnail, j));
+            }
+        }
+        Decoded::Refused(r) => a.fail(Status::Refused, r),
+        Decoded::Failed(r) => a.fail(Status::Failed, r),
+    }
+    a
+}
+
+/// Analyse a video file: keyframe hashes, poster and contact sheet, hints.
+/// `ffmpeg` says whether ffmpeg was found on PATH (checked once per batch).
+pub(crate) fn analyze_video(file: FileId, path: &Path, ffmpeg: bool, store: &Store) -> Analysis {
+    let mut a = Analysis::new(file, true);
+    if !ffmpeg {
+        a.fail(Status::NoFfmpeg, NO_FFMPEG);
+        return a;
+    }
+    let decoded = match video::decode(path) {
+        Ok(d) => d,
+        Err(video::VideoError::NoFfmpeg) => {
+            a.fail(Status::NoFfmpeg, NO_FFMPEG);
+            return a;
+        }
+        Err(video::VideoError::Failed(e)) => {
+            a.fail(Status::Failed, e);
+            return a;
+        }
+    };
+    a.hints = hints::video_hints(&decoded.tags);
+    a.note = decoded.truncated;
+    let images = hash_keyframes(&mut a, decoded.frames);
+    if a.frames.is_empty() {
+        a.fail(Status::Failed, "ffmpeg decoded no frames");
+        return a;
+    }
+    let mut derived = Vec::new();
+    if let Some(j) = poster(&a.frames, &images).and_then(thumbs::thumbnail) {
+        derived.push(stage(store, DerivedKind::Poster, j));
+    }
+    let only: Vec<image::RgbImage> = images.into_iter().map(|(_, i)| i).collect();
+    if let Some(j) = thumbs::contact_sheet(&only) {
+        derived.push(stage(store, DerivedKind::ContactSheet, j));
+    }
+    for d in derived {
+        keep_derived(&mut a, d);
+    }
+    a
+}
+
+/// Hash each decoded keyframe into `a.frames`; returns the frames as images
+/// with their times (for the poster and contact sheet).
+fn hash_keyframes(a: &mut Analysis, frames: Vec<video::Frame>) -> Vec<(u64, image::RgbImage)> {
+    let mut images = Vec::with_capacity(frames.len());
+    for (i, f) in frames.into_iter().enumerate() {
+        let Some(img) = image::RgbImage::from_raw(f.width, f.height, f.rgb) else { continue };
+        if let Some(p) = hash_rgb(&img) {
+            a.frames.push(FrameHash { frame_index: i as u32, frame_ms: Some(f.ms), hash: p.hash, quality: p.quality });
+        }
+        images.push((f.ms, img));
+    }
+    images
+}
+
+/// The poster: the first well-exposed frame from 1 s on, else the best one.
+fn poster<'a>(frames: &[FrameHash], images: &'a [(u64, image::RgbImage)]) -> Option<&'a image::RgbImage> {
+    let quality_at = |ms: u64| frames.iter().find(|f| f.frame_ms == Some(ms)).map(|f| f.quality).unwrap_or(0);
+    images
+        .iter()
+        .find(|(ms, _)| *ms >= 1000 && quality_at(*ms) >= MIN_FRAME_QUALITY)
+        .or_else(|| images.iter().max_by_key(|(ms, _)| quality_at(*ms)))
+        .map(|(_, img)| img)
+}

@@ -1,0 +1,160 @@
+//! The plain data of media analysis, shared by the analysers in this module
+//! and the SQL in `catalog/fingerprints.rs`. Depends on nothing in `catalog`,
+//! so the catalog can store these values without a cycle back to it.
+
+use serde::Serialize;
+
+use super::hints::Hint;
+use super::pdq;
+use crate::hash::Sha256;
+use crate::ids::FileId;
+use crate::store::Staged;
+
+/// One perceptual hash: a still image (index 0, no time) or a keyframe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FrameHash {
+    pub frame_index: u32,
+    pub frame_ms: Option<u64>,
+    #[serde(serialize_with = "ser_hex")]
+    pub hash: pdq::Hash256,
+    pub quality: u8,
+}
+
+fn ser_hex<S: serde::Serializer>(h: &pdq::Hash256, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&hex::encode(h))
+}
+
+/// SHA-256 over the hashes in frame order (what the custody event attests).
+pub fn digest(frames: &[FrameHash]) -> String {
+    let mut bytes = Vec::with_capacity(frames.len() * 32);
+    for f in frames {
+        bytes.extend_from_slice(&f.hash);
+    }
+    Sha256::of_bytes(&bytes).to_hex()
+}
+
+/// One fingerprint as the catalog stores it: a [`FrameHash`] with its file.
+#[derive(Debug, Clone)]
+pub struct StoredFingerprint {
+    pub file: FileId,
+    pub frame_index: u32,
+    pub frame_ms: Option<u64>,
+    pub hash: pdq::Hash256,
+    pub quality: u8,
+}
+
+impl StoredFingerprint {
+    /// The frames of one analysis as stored rows (for the in-batch index).
+    pub fn of_frames(file: FileId, frames: &[FrameHash]) -> Vec<StoredFingerprint> {
+        frames
+            .iter()
+            .map(|f| StoredFingerprint {
+                file,
+                frame_index: f.frame_index,
+                frame_ms: f.frame_ms,
+                hash: f.hash,
+                quality: f.quality,
+            })
+            .collect()
+    }
+}
+
+/// How analysing one file ended (`media_analysis.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Ok,
+    /// A video, but no ffmpeg on PATH.
+    NoFfmpeg,
+    /// Over the size limits; not decoded.
+    Refused,
+    /// Could not be decoded.
+    Failed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::NoFfmpeg => "no-ffmpeg",
+            Status::Refused => "refused",
+            Status::Failed => "failed",
+        }
+    }
+}
+
+/// What a derived object is (`derived_object.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DerivedKind {
+    Thumbnail,
+    Poster,
+    ContactSheet,
+}
+
+impl DerivedKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DerivedKind::Thumbnail => "thumbnail",
+            DerivedKind::Poster => "poster",
+            DerivedKind::ContactSheet => "contact-sheet",
+        }
+    }
+}
+
+/// A derived object staged in the store, published once its row commits.
+#[derive(Debug, Clone)]
+pub struct Derived {
+    pub kind: DerivedKind,
+    pub sha256: Sha256,
+    pub width: u32,
+    pub height: u32,
+    pub size: u64,
+    pub staged: Staged,
+}
+
+/// Everything analysing one file produced.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub file: FileId,
+    pub method: String,
+    pub version: String,
+    pub status: Status,
+    pub note: Option<String>,
+    pub is_video: bool,
+    pub frames: Vec<FrameHash>,
+    pub derived: Vec<Derived>,
+    pub hints: Vec<Hint>,
+}
+
+impl Analysis {
+    /// A fresh, successful analysis with nothing found yet.
+    pub(crate) fn new(file: FileId, is_video: bool) -> Analysis {
+        Analysis {
+            file,
+            method: super::METHOD.into(),
+            version: super::VERSION.into(),
+            status: Status::Ok,
+            note: None,
+            is_video,
+            frames: Vec::new(),
+            derived: Vec::new(),
+            hints: Vec::new(),
+        }
+    }
+
+    /// End the analysis with `status` and why.
+    pub(crate) fn fail(&mut self, status: Status, note: impl Into<String>) {
+        self.status = status;
+        self.note = Some(note.into());
+    }
+}
+
+/// Media types media analysis handles.
+pub(crate) fn is_image(media_type: &str) -> bool {
+    media_type.starts_with("image/")
+}
+
+pub(crate) fn is_video(media_type: &str) -> bool {
+    media_type.starts_with("video/")
+}
