@@ -240,13 +240,18 @@ fn actors_sign_with_their_own_keys() {
     let actors = c.json(&["actor", "list"]);
     let editor = actors.as_array().unwrap().iter().find(|a| a["name"] == "editor").unwrap();
     assert_eq!(last["key_id"], editor["key_id"]);
-    c.fails(&["actor", "add", "editor"], 2);
-    c.fails(&["--actor", "nobody", "evidence", "add", "--kind", "web"], 2);
-    // A world-readable key is refused.
+    let head = c.json(&["log", "--head"])["head"].clone();
+    let (_, err) = c.fails(&["actor", "add", "editor"], 2);
+    assert!(err.contains(r#"actor "editor" already exists"#), "{err}");
+    let (_, err) = c.fails(&["--actor", "nobody", "evidence", "add", "--kind", "web"], 2);
+    assert!(err.contains(r#"actor "nobody""#) && err.contains("evcat actor add nobody"), "{err}");
+    // A world-readable key is refused: a catalog (key) problem, naming the
+    // file and the fix, and nothing is signed with it.
     std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
-    let out = c.cmd().args(["--actor", "editor", "evidence", "add", "--kind", "web"]).output().unwrap();
-    assert_ne!(out.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("chmod 600"), "{}", String::from_utf8_lossy(&out.stderr));
+    let (_, err) = c.fails(&["--actor", "editor", "evidence", "add", "--kind", "web"], 3);
+    assert!(err.contains(&format!("chmod 600 {}", key.display())), "{err}");
+    assert_eq!(c.json(&["log", "--head"])["head"], head, "refused commands append no event");
+    assert_eq!(c.json(&["list", "evidence"]).as_array().map(Vec::len), Some(1), "only the editor's first item");
     assert_eq!(c.json(&["audit"])["clean"], true);
 }
 

@@ -156,12 +156,19 @@ fn list_filters_and_search() {
 #[test]
 fn catalog_discovery_env_and_parent_dirs() {
     let c = Cat::new();
+    c.ok(&["evidence", "add", "--kind", "web", "--title", "only in this catalog"]);
+    // Both lookups find this catalog: its one evidence item is listed.
+    let listed = |out: std::process::Output| -> Vec<String> {
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v.as_array().unwrap().iter().map(|e| e["title"].as_str().unwrap_or_default().to_string()).collect()
+    };
     // From a subdirectory of the catalog's parent with .evcat-style lookup.
     let nested = c.dir.join("objects/sha256");
     let out = c.bare().current_dir(&nested).args(["--json", "list", "evidence"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(listed(out), ["only in this catalog"]);
     let out = c.bare().env("EVCAT_CATALOG", &c.dir).args(["--json", "list", "evidence"]).output().unwrap();
-    assert!(out.status.success());
+    assert_eq!(listed(out), ["only in this catalog"]);
     let out = c.bare().current_dir("/").args(["list", "evidence"]).output().unwrap();
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("evcat init"));
@@ -174,7 +181,15 @@ fn catalog_discovery_env_and_parent_dirs() {
 #[test]
 fn usage_errors_exit_2() {
     let c = Cat::new();
-    c.fails(&["evidence", "add", "--kind", "hologram"], 2);
-    c.fails(&["frobnicate"], 2);
-    c.fails(&["show", "E42"], 2);
+    let head = c.json(&["log", "--head"])["head"].clone();
+    let (out, err) = c.fails(&["evidence", "add", "--kind", "hologram"], 2);
+    assert!(err.contains("invalid value 'hologram' for '--kind <KIND>'"), "{err}");
+    assert!(err.contains("video, image, audio, document, web, other"), "lists the kinds: {err}");
+    assert!(out.is_empty(), "{out}");
+    let (_, err) = c.fails(&["frobnicate"], 2);
+    assert!(err.contains("unrecognized subcommand 'frobnicate'") && err.contains("Usage: evcat"), "{err}");
+    let (out, err) = c.fails(&["show", "E42"], 2);
+    assert_eq!(err, "evcat: error: evidence E42 not found\n");
+    assert!(out.is_empty(), "{out}");
+    assert_eq!(c.json(&["log", "--head"])["head"], head, "nothing was recorded");
 }

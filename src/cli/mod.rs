@@ -4,6 +4,7 @@
 mod add;
 mod articles_cli;
 mod custody_cli;
+mod docs_cli;
 mod export_cli;
 mod media_cli;
 mod output;
@@ -115,6 +116,13 @@ pub enum Command {
     /// Import a bag (verified first) or a spreadsheet of evidence.
     #[command(subcommand)]
     Import(export_cli::ImportCmd),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    ///
+    /// For example `evcat completions bash > ~/.local/share/bash-completion/completions/evcat`,
+    /// or `evcat completions zsh > ~/.zfunc/_evcat` with ~/.zfunc on $fpath.
+    Completions(docs_cli::CompletionsArgs),
+    /// Print the man page (roff), or write one per command with `--out DIR`.
+    Man(docs_cli::ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -172,6 +180,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Fingerprint(a) => media_cli::fingerprint_cmd(&ctx, a),
         Command::Export(c) => export_cli::export(&ctx, c),
         Command::Import(c) => export_cli::import(&ctx, c),
+        Command::Completions(a) => docs_cli::completions(&ctx, a),
+        Command::Man(a) => docs_cli::man(&ctx, a),
     }
 }
 

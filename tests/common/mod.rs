@@ -26,6 +26,15 @@ impl Cat {
         c
     }
 
+    /// A temp dir with `work/` but no catalog, for tests that run `init`
+    /// themselves (`dir` is where `new` would have put the catalog).
+    pub fn empty() -> Self {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("cat");
+        std::fs::create_dir_all(tmp.path().join("work")).expect("work dir");
+        Cat { tmp, dir }
+    }
+
     /// `evcat` with a clean environment (no EVCAT_* from the developer's shell).
     pub fn bare(&self) -> Command {
         let mut cmd = Command::cargo_bin("evcat").expect("evcat binary");
