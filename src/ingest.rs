@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::catalog::evidence::{self, EvidenceKind, EvidenceStatus, Provenance, Source};
+use crate::catalog::evidence::{self, EvidenceKind, EvidenceStatus, Provenance, ProvenanceField, Source};
 use crate::catalog::files::{self, Acquisition, Placement, Storage};
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
@@ -459,8 +459,8 @@ impl Catalog {
                             prov.title = p.placement.original_name.clone();
                         }
                         // A title taken from the file's name is not a person's assertion.
-                        let overrides: &[(&str, Source)] =
-                            if title_from_name { &[("title", Source::File)] } else { &[] };
+                        let overrides: &[(ProvenanceField, Source)] =
+                            if title_from_name { &[(ProvenanceField::Title, Source::File)] } else { &[] };
                         evidence::create(
                             w,
                             EvidenceKind::from(p.facts.kind),

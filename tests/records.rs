@@ -3,6 +3,7 @@
 mod common;
 
 use common::{media, registered, s, Cat};
+use serde_json::Value;
 
 #[test]
 fn referenced_evidence_becomes_acquired_when_a_file_is_added() {
@@ -177,4 +178,74 @@ fn usage_errors_exit_2() {
     c.fails(&["evidence", "add", "--kind", "hologram"], 2);
     c.fails(&["frobnicate"], 2);
     c.fails(&["show", "E42"], 2);
+}
+
+#[test]
+fn clear_takes_field_names_not_columns_and_refuses_kind_and_status() {
+    let c = Cat::new();
+    c.json(&[
+        "evidence",
+        "add",
+        "--kind",
+        "video",
+        "--platform",
+        "youtube",
+        "--url",
+        "https://youtu.be/x",
+        "--platform-id",
+        "x",
+        "--author",
+        "@b",
+        "--description",
+        "two officers at the barrier",
+    ]);
+    let r = c.json(&["evidence", "edit", "E1", "--clear", "url", "--clear", "platform_id", "--clear", "author"]);
+    let changed: Vec<&str> = r["changed"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(changed, ["author_handle", "platform_id", "source_url"]);
+    let ev = &r["evidence"];
+    assert_eq!(
+        (&ev["source_url"], &ev["platform_id"], &ev["author_handle"]),
+        (&Value::Null, &Value::Null, &Value::Null)
+    );
+    assert_eq!(ev["description"], "two officers at the barrier");
+    assert_eq!(ev["sources"], serde_json::json!({"description": "user", "platform": "user"}));
+
+    for (field, why) in [("kind", "kind cannot be cleared"), ("status", "status cannot be cleared")] {
+        let (_, err) = c.fails(&["evidence", "edit", "E1", "--clear", field], 2);
+        assert!(err.contains(why), "{err}");
+    }
+    // Column names are not flag names.
+    let (_, err) = c.fails(&["evidence", "edit", "E1", "--clear", "source_url"], 2);
+    assert!(err.contains("possible values") && err.contains("platform-id"), "{err}");
+    let (_, err) = c.fails(&["evidence", "edit", "E1", "--title", "T", "--clear", "title"], 2);
+    assert!(err.contains("both set and cleared"), "{err}");
+    assert_eq!(c.json(&["show", "E1"])["evidence"]["title"], Value::Null, "nothing was applied");
+}
+
+/// The provenance flags are defined once: every command that takes one
+/// describes it in the same words.
+#[test]
+fn provenance_flags_have_one_help_text() {
+    let c = Cat::new();
+    let help = |args: &[&str]| c.ok(args);
+    let pages = [help(&["add", "--help"]), help(&["evidence", "add", "--help"]), help(&["evidence", "edit", "--help"])];
+    for flag in ["--title", "--description", "--platform ", "--url", "--platform-id", "--author", "--posted-at"] {
+        let lines: Vec<String> = pages
+            .iter()
+            .map(|p| {
+                // The flag's line and its wrapped continuation lines, with
+                // whitespace collapsed (column widths differ by command).
+                let mut it = p.lines().skip_while(|l| !l.starts_with(&format!("      {flag}")));
+                let first = it.next().unwrap_or_else(|| panic!("{flag} missing from:\n{p}"));
+                let more = it.take_while(|l| l.starts_with("        ") && !l.trim_start().starts_with('-'));
+                std::iter::once(first).chain(more).flat_map(str::split_whitespace).collect::<Vec<_>>().join(" ")
+            })
+            .collect();
+        assert!(lines.iter().all(|l| *l == lines[0]), "{flag} is described differently: {lines:#?}");
+    }
+    // `add` now takes a description like the evidence commands.
+    let f = c.write("d.bin", &media::random_bytes(2048, 9));
+    let r = c.json(&["add", s(&f), "--description", "crowd at the gate"]);
+    let e = registered(&r)[0]["evidence"].as_str().unwrap().to_string();
+    assert_eq!(c.json(&["show", &e])["evidence"]["description"], "crowd at the gate");
 }

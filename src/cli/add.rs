@@ -5,14 +5,12 @@ use std::path::PathBuf;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use evcat::catalog::evidence::{Platform, Provenance};
-use evcat::catalog::files::Acquisition;
 use evcat::ids::EvidenceId;
 use evcat::ingest::{AddItem, AddOptions, Progress};
-use evcat::timefmt::normalize_timestamp;
 use evcat::{Catalog, Result};
 
 use super::output::human_bytes;
+use super::provenance::{AcquisitionArgs, ProvenanceArgs};
 use super::Ctx;
 
 #[derive(Debug, Args)]
@@ -23,46 +21,18 @@ pub struct AddArgs {
     /// Attach the files to this existing evidence item instead of creating new ones.
     #[arg(long, value_name = "E12")]
     pub evidence: Option<EvidenceId>,
-    /// Title of the new evidence items (default: the file name).
-    #[arg(long)]
-    pub title: Option<String>,
-    /// Platform the evidence was published on (tiktok, youtube, x, facebook, instagram,
-    /// telegram, twitch, reddit, snapchat, parler, rumble, whatsapp, web, other).
-    #[arg(long)]
-    pub platform: Option<Platform>,
-    /// URL of the post or page the evidence came from.
-    #[arg(long)]
-    pub url: Option<String>,
-    /// Platform's own id of the post.
-    #[arg(long)]
-    pub platform_id: Option<String>,
-    /// Account that posted it.
-    #[arg(long)]
-    pub author: Option<String>,
-    /// When it was posted (RFC 3339, 'YYYY-MM-DD HH:MM' UTC, or YYYY-MM-DD).
-    #[arg(long)]
-    pub posted_at: Option<String>,
-    /// Who acquired the bytes.
-    #[arg(long)]
-    pub acquired_by: Option<String>,
-    /// When the bytes were acquired (default: now).
-    #[arg(long)]
-    pub acquired_at: Option<String>,
-    /// How they were acquired (e.g. download, screen-recording, sent-by-source).
-    #[arg(long)]
-    pub method: Option<String>,
-    /// Tool used to acquire them (e.g. yt-dlp 2024.05.27).
-    #[arg(long)]
-    pub tool: Option<String>,
-    /// Free-text note stored with each file.
-    #[arg(long)]
-    pub note: Option<String>,
     /// Record path and hash only; do not copy into the store (audit checks the file where it is).
     #[arg(long)]
     pub in_place: bool,
     /// Follow symbolic links inside folders (loops are detected and reported).
     #[arg(long)]
     pub follow_links: bool,
+    // Last: flattened args open their own help headings. Provenance describes
+    // the new evidence items, so the library refuses it with --evidence.
+    #[command(flatten)]
+    pub provenance: ProvenanceArgs,
+    #[command(flatten)]
+    pub acquisition: AcquisitionArgs,
 }
 
 #[derive(Debug, Args)]
@@ -86,30 +56,12 @@ impl Progress for Bar {
     }
 }
 
-fn opt_time(what: &'static str, v: Option<String>) -> Result<Option<String>> {
-    v.map(|s| normalize_timestamp(what, &s)).transpose()
-}
-
 pub fn add(ctx: &Ctx, a: AddArgs) -> Result<u8> {
     let mut cat = ctx.open()?;
     let opts = AddOptions {
         evidence: a.evidence,
-        provenance: Provenance {
-            title: a.title,
-            description: None,
-            platform: a.platform,
-            source_url: a.url,
-            platform_id: a.platform_id,
-            author_handle: a.author,
-            posted_at: opt_time("posted-at", a.posted_at)?,
-        },
-        acquisition: Acquisition {
-            acquired_by: a.acquired_by,
-            method: a.method,
-            tool: a.tool,
-            note: a.note,
-            acquired_at: opt_time("acquired-at", a.acquired_at)?,
-        },
+        provenance: a.provenance.into_provenance()?,
+        acquisition: a.acquisition.into_acquisition()?,
         in_place: a.in_place,
         follow_links: a.follow_links,
     };

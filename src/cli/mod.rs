@@ -7,6 +7,7 @@ mod custody_cli;
 mod export_cli;
 mod media_cli;
 mod output;
+mod provenance;
 mod records;
 
 use std::path::PathBuf;
