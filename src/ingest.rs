@@ -43,6 +43,9 @@ pub struct AddOptions {
     pub in_place: bool,
     /// Follow symbolic links inside folders (loops are detected and reported).
     pub follow_links: bool,
+    /// Files per transaction, at most (and by default) 512: smaller batches
+    /// commit more often (the crash test uses 40 to have several in flight).
+    pub batch_files: Option<usize>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -292,12 +295,7 @@ impl Catalog {
         progress.discovered(candidates.len() as u64, candidates.iter().map(|c| c.size).sum());
 
         // Batch boundaries: at most BATCH_FILES files / BATCH_BYTES bytes.
-        // EVCAT_ADD_BATCH_FILES lowers the file count (smaller transactions;
-        // the crash tests use it to have several batches in flight).
-        let batch_files = std::env::var("EVCAT_ADD_BATCH_FILES")
-            .ok()
-            .and_then(|v| v.parse::<usize>().ok())
-            .map_or(BATCH_FILES, |n| n.clamp(1, BATCH_FILES));
+        let batch_files = opts.batch_files.map_or(BATCH_FILES, |n| n.clamp(1, BATCH_FILES));
         let mut ranges = Vec::new();
         let mut start = 0;
         while start < candidates.len() {
@@ -322,7 +320,7 @@ impl Catalog {
             let run =
                 || candidates[s..e].par_iter().map(|c| (c.path.clone(), prepare(c, &store, opts.in_place))).collect();
             let large = !opts.in_place && bytes / (e - s).max(1) as u64 >= crate::store::DIRECT_MIN_SIZE;
-            match large.then(|| io_pool.get_or_init(|| crate::store::io_thread_pool(4)).as_ref()).flatten() {
+            match large.then(|| io_pool.get_or_init(|| store.io_thread_pool(4)).as_ref()).flatten() {
                 Some(pool) => pool.install(run),
                 None => run(),
             }

@@ -36,6 +36,26 @@ const STALE_TEMP_AGE: Duration = Duration::from_secs(24 * 3600);
 #[derive(Debug, Clone)]
 pub struct Store {
     root: PathBuf,
+    io: IoOptions,
+}
+
+/// How the store does its I/O. The library reads no environment: the CLI
+/// fills these from `--io-threads` / `EVCAT_IO_THREADS` and `--no-direct-io` /
+/// `EVCAT_NO_DIRECT_IO`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IoOptions {
+    /// Threads of [`Store::io_thread_pool`] (clamped to 1..=256); `None`: a
+    /// number per core chosen by the caller.
+    pub io_threads: Option<usize>,
+    /// Write files of at least [`DIRECT_MIN_SIZE`] with `O_DIRECT` (Linux).
+    /// Off: every object goes through the page cache.
+    pub direct_io: bool,
+}
+
+impl Default for IoOptions {
+    fn default() -> Self {
+        IoOptions { io_threads: None, direct_io: true }
+    }
 }
 
 /// Bytes written to the store's work area, not yet published at their address.
@@ -83,9 +103,18 @@ impl Store {
         for d in [root.join("sha256"), root.join("tmp")] {
             fs::create_dir_all(&d).map_err(|e| Error::io("create directory", &d, e))?;
         }
-        let store = Store { root };
+        let store = Store { root, io: IoOptions::default() };
         store.clean_stale_temps();
         Ok(store)
+    }
+
+    /// Use these I/O settings from now on.
+    pub fn set_io_options(&mut self, io: IoOptions) {
+        self.io = io;
+    }
+
+    pub fn io_options(&self) -> &IoOptions {
+        &self.io
     }
 
     pub fn root(&self) -> &Path {
@@ -107,7 +136,7 @@ impl Store {
     /// referencing it are committed.
     pub fn stage_file(&self, src: &Path) -> Result<Staged> {
         let f = File::open(src).map_err(|e| Error::io("open", src, e))?;
-        let direct = wants_direct_io(&f);
+        let direct = self.wants_direct_io(&f);
         self.stage_reader(f, src, true, direct)
     }
 
@@ -117,7 +146,7 @@ impl Store {
     /// it before committing records that reference the staged bytes.
     pub fn stage_file_unsynced(&self, src: &Path) -> Result<Staged> {
         let f = File::open(src).map_err(|e| Error::io("open", src, e))?;
-        let direct = wants_direct_io(&f);
+        let direct = self.wants_direct_io(&f);
         self.stage_reader(f, src, false, direct)
     }
 
@@ -404,20 +433,25 @@ pub fn check_path(path: &Path, expected: &Sha256) -> Fixity {
     }
 }
 
-/// A thread pool for file I/O-bound work, with `per_core` threads per core, so
-/// one thread's wait for the device does not leave a core idle. Measured on the
-/// 831 MB media corpus (2 cores): `audit --objects-only` (reads, page cache)
-/// runs at 1.38 CPUs with 2 threads and 1.95 with 4 (0.44 s → 0.31 s); `add`
-/// (O_DIRECT writes) took 1.1 s with 2 threads, ~1.0 with 4, ~0.85 with 8.
-/// `EVCAT_IO_THREADS` overrides the count. `None` if the threads cannot be
-/// created; callers then use rayon's global pool.
-pub fn io_thread_pool(per_core: usize) -> Option<rayon::ThreadPool> {
-    let threads = std::env::var("EVCAT_IO_THREADS")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-        .filter(|&n| (1..=256).contains(&n))
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()) * per_core);
-    rayon::ThreadPoolBuilder::new().num_threads(threads).thread_name(|i| format!("evcat-io-{i}")).build().ok()
+impl Store {
+    /// A thread pool for file I/O-bound work, with `per_core` threads per core
+    /// (or [`IoOptions::io_threads`]), so one thread's wait for the device does
+    /// not leave a core idle. Measured on the 831 MB media corpus (2 cores):
+    /// `audit --objects-only` (reads, page cache) runs at 1.38 CPUs with 2
+    /// threads and 1.95 with 4 (0.44 s → 0.31 s); `add` (O_DIRECT writes) took
+    /// 1.1 s with 2 threads, ~1.0 with 4, ~0.85 with 8. `None` if the threads
+    /// cannot be created; callers then use rayon's global pool.
+    pub fn io_thread_pool(&self, per_core: usize) -> Option<rayon::ThreadPool> {
+        let threads = match self.io.io_threads {
+            Some(n) => n.clamp(1, 256),
+            None => std::thread::available_parallelism().map_or(2, |n| n.get()) * per_core,
+        };
+        rayon::ThreadPoolBuilder::new().num_threads(threads).thread_name(|i| format!("evcat-io-{i}")).build().ok()
+    }
+
+    fn wants_direct_io(&self, src: &File) -> bool {
+        cfg!(target_os = "linux") && self.io.direct_io && src.metadata().is_ok_and(|m| m.len() >= DIRECT_MIN_SIZE)
+    }
 }
 
 /// Files at least this large are written with `O_DIRECT` on Linux. The kernel's
@@ -427,12 +461,6 @@ pub fn io_thread_pool(per_core: usize) -> Option<rayon::ThreadPool> {
 /// commit. Small files stay buffered: a direct write waits for the device, and
 /// one `syncfs` per batch is far cheaper for thousands of them.
 pub const DIRECT_MIN_SIZE: u64 = 1 << 20;
-
-fn wants_direct_io(src: &File) -> bool {
-    cfg!(target_os = "linux")
-        && std::env::var_os("EVCAT_NO_DIRECT_IO").is_none()
-        && src.metadata().is_ok_and(|m| m.len() >= DIRECT_MIN_SIZE)
-}
 
 /// Create the temp file, with `O_DIRECT` when asked and the filesystem allows it
 /// (tmpfs and some FUSE filesystems refuse it at open: fall back to buffered).
@@ -603,6 +631,24 @@ mod tests {
         fs::write(tmp.join("0-1-deadbeef.part"), b"partial").unwrap();
         Store::open(dir.path().join("objects")).unwrap();
         assert_eq!(fs::read_dir(&tmp).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn io_options_decide_threads_and_direct_io() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path().join("objects")).unwrap();
+        let big = dir.path().join("big.bin");
+        fs::write(&big, vec![7u8; DIRECT_MIN_SIZE as usize]).unwrap();
+        let f = File::open(&big).unwrap();
+        assert_eq!(store.wants_direct_io(&f), cfg!(target_os = "linux"), "default: direct for large files");
+        store.set_io_options(IoOptions { io_threads: Some(3), direct_io: false });
+        assert!(!store.wants_direct_io(&f));
+        assert_eq!(store.io_thread_pool(4).unwrap().current_num_threads(), 3);
+        store.set_io_options(IoOptions { io_threads: Some(100_000), direct_io: true });
+        assert_eq!(store.io_thread_pool(4).unwrap().current_num_threads(), 256, "clamped");
+        let st = store.stage_file(&big).unwrap();
+        store.publish(&st).unwrap();
+        assert_eq!(store.check(&st.sha256), Fixity::Ok);
     }
 
     #[test]

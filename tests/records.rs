@@ -249,3 +249,40 @@ fn provenance_flags_have_one_help_text() {
     let e = registered(&r)[0]["evidence"].as_str().unwrap().to_string();
     assert_eq!(c.json(&["show", &e])["evidence"]["description"], "crowd at the gate");
 }
+
+/// Settings are flags with the environment as fallback; the library reads no
+/// environment. The flag wins; an empty EVCAT_CATALOG means unset; a bad value
+/// of a tuning variable is a usage error naming it, not silently ignored.
+#[test]
+fn settings_come_from_flags_with_the_environment_as_fallback() {
+    let c = Cat::new();
+    let missing = c.tmp.path().join("no-catalog-here");
+    let out = c.cmd().env("EVCAT_CATALOG", &missing).args(["--json", "list", "evidence"]).output().unwrap();
+    assert!(out.status.success(), "--catalog wins over EVCAT_CATALOG: {}", String::from_utf8_lossy(&out.stderr));
+    let out = c.bare().env("EVCAT_CATALOG", &missing).args(["list", "evidence"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no-catalog-here"), "names where it looked");
+    let out =
+        c.bare().env("EVCAT_CATALOG", "").current_dir(&c.dir).args(["--json", "list", "evidence"]).output().unwrap();
+    assert!(out.status.success(), "empty means unset: {}", String::from_utf8_lossy(&out.stderr));
+
+    for (var, value, flag) in [
+        ("EVCAT_IO_THREADS", "0", "--io-threads"),
+        ("EVCAT_IO_THREADS", "many", "--io-threads"),
+        ("EVCAT_ADD_BATCH_FILES", "0", "--batch-files"),
+    ] {
+        let f = c.write("s.bin", b"settings");
+        let out = c.cmd().env(var, value).args(["add", s(&f)]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{var}={value}: {err}");
+        assert!(err.contains(flag) && err.contains(value), "{var}={value}: {err}");
+    }
+    assert!(c.json(&["list", "files"]).as_array().unwrap().is_empty(), "nothing was added");
+    let f = c.write("t.bin", &media::random_bytes(3 << 20, 11));
+    let out =
+        c.cmd().env("EVCAT_NO_DIRECT_IO", "1").env("EVCAT_IO_THREADS", "1").args(["--json", "add", s(&f)]).output();
+    let r: Value = serde_json::from_slice(&out.unwrap().stdout).unwrap();
+    assert_eq!(r["registered"], 1, "{r:#}");
+    c.ok(&["add", "--io-threads", "2", "--no-direct-io", "--batch-files", "1", s(&c.write("u.bin", b"flags"))]);
+    assert_eq!(c.json(&["list", "files"]).as_array().unwrap().len(), 2);
+}

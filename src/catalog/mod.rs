@@ -157,16 +157,12 @@ impl Catalog {
         Catalog::open_at(dir, actor)
     }
 
-    /// Find the catalog like git finds a repository: `explicit`, then
-    /// `EVCAT_CATALOG`, then the nearest `catalog.sqlite` or `.evcat/` in the
-    /// current directory or its parents.
+    /// Find the catalog like git finds a repository: `explicit` (the CLI's
+    /// `--catalog`, or `EVCAT_CATALOG`), else the nearest `catalog.sqlite` or
+    /// `.evcat/` in the current directory or its parents.
     pub fn discover(explicit: Option<&Path>) -> Result<PathBuf> {
         if let Some(p) = explicit {
             return resolve_dir(p).ok_or_else(|| Error::NoCatalog { searched: p.to_path_buf() });
-        }
-        if let Some(p) = std::env::var_os("EVCAT_CATALOG").filter(|v| !v.is_empty()) {
-            let p = PathBuf::from(p);
-            return resolve_dir(&p).ok_or(Error::NoCatalog { searched: p });
         }
         let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
         for dir in cwd.ancestors() {
@@ -268,6 +264,11 @@ impl Catalog {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// How the object store does its I/O (threads, `O_DIRECT`).
+    pub fn set_io_options(&mut self, io: crate::store::IoOptions) {
+        self.store.set_io_options(io);
     }
 
     /// Read-only access to the connection for query modules.

@@ -9,8 +9,8 @@ use evcat::ids::EvidenceId;
 use evcat::ingest::{AddItem, AddOptions, Progress};
 use evcat::{Catalog, Result};
 
+use super::flags::{AcquisitionArgs, ProvenanceArgs};
 use super::output::human_bytes;
-use super::provenance::{AcquisitionArgs, ProvenanceArgs};
 use super::Ctx;
 
 #[derive(Debug, Args)]
@@ -27,6 +27,11 @@ pub struct AddArgs {
     /// Follow symbolic links inside folders (loops are detected and reported).
     #[arg(long)]
     pub follow_links: bool,
+    /// Files per transaction, 1-512 (default 512). A test knob: smaller
+    /// batches let the crash test kill `add` with several batches in flight.
+    #[arg(long, hide = true, env = "EVCAT_ADD_BATCH_FILES", value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=512))]
+    pub batch_files: Option<u16>,
     // Last: flattened args open their own help headings. Provenance describes
     // the new evidence items, so the library refuses it with --evidence.
     #[command(flatten)]
@@ -64,6 +69,7 @@ pub fn add(ctx: &Ctx, a: AddArgs) -> Result<u8> {
         acquisition: a.acquisition.into_acquisition()?,
         in_place: a.in_place,
         follow_links: a.follow_links,
+        batch_files: a.batch_files.map(usize::from),
     };
     let report = if ctx.out.progress_enabled() {
         let bar = ProgressBar::new(0);

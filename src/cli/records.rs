@@ -12,8 +12,8 @@ use evcat::ids::{EvidenceId, FileId, Ref};
 use evcat::timefmt::format_clock_ms;
 use evcat::{Catalog, Result};
 
+use super::flags::{clear_fields, ClearField, ProvenanceArgs};
 use super::output::{fields, human_bytes};
-use super::provenance::{clear_fields, ClearField, ProvenanceArgs};
 use super::Ctx;
 
 #[derive(Debug, Subcommand)]

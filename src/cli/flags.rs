@@ -1,10 +1,13 @@
-//! The evidence flags shared by `add`, `evidence add` and `evidence edit`,
-//! defined once so their names and help text cannot drift apart.
+//! Flag groups that several commands take, each defined once so names and
+//! help text cannot drift apart: evidence provenance (`add`, `evidence add`,
+//! `evidence edit`), acquisition, `--clear` fields, and the object store's I/O
+//! settings (global).
 
 use clap::{Args, ValueEnum};
 
 use evcat::catalog::evidence::{EvidenceEdit, Patch, Platform, Provenance, ProvenanceField};
 use evcat::catalog::files::Acquisition;
+use evcat::store::IoOptions;
 use evcat::timefmt::normalize_timestamp;
 use evcat::{Error, Result};
 
@@ -144,4 +147,26 @@ pub fn clear_fields(edit: &mut EvidenceEdit, clear: &[ClearField]) -> Result<()>
 
 fn opt_time(what: &'static str, v: Option<String>) -> Result<Option<String>> {
     v.map(|s| normalize_timestamp(what, &s)).transpose()
+}
+
+/// The object store's I/O settings. Tuning knobs, hidden from `--help` and
+/// listed in README "Settings"; each also reads its `EVCAT_*` variable.
+#[derive(Debug, Args)]
+pub struct IoArgs {
+    /// Threads for file I/O (default: 4 per core for `add`'s large files, 2
+    /// per core for `audit`'s re-hashing).
+    #[arg(long, global = true, hide = true, env = "EVCAT_IO_THREADS", value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub io_threads: Option<u16>,
+    /// Write every object through the page cache, never with O_DIRECT (any
+    /// value of the variable but 0, false, no, off, n, f turns it on).
+    #[arg(long, global = true, hide = true, env = "EVCAT_NO_DIRECT_IO",
+          value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_direct_io: bool,
+}
+
+impl IoArgs {
+    pub fn options(&self) -> IoOptions {
+        IoOptions { io_threads: self.io_threads.map(usize::from), direct_io: !self.no_direct_io }
+    }
 }
