@@ -275,8 +275,11 @@ fn prepare(c: &Candidate, cat_store: &crate::store::Store, in_place: bool) -> Re
 }
 
 impl Catalog {
-    /// Register files and folder trees. Per-file problems are reported in the
-    /// returned [`AddReport`]; only catalog-level failures return `Err`.
+    /// Register files and folder trees. Per-file problems (unreadable,
+    /// unsupported input) are reported in the returned [`AddReport`]; catalog
+    /// faults ([`Error::is_catalog_fault`]: a full object store, a failing
+    /// database) stop the add and return `Err`, after rolling back the batch
+    /// in progress; batches committed before stay registered.
     pub fn add_paths(&mut self, paths: &[PathBuf], opts: &AddOptions, progress: &dyn Progress) -> Result<AddReport> {
         if let Some(e) = opts.evidence {
             self.evidence(e)?;
@@ -433,6 +436,10 @@ impl Catalog {
             for (path, result) in prepared {
                 let p = match result {
                     Ok(p) => p,
+                    // The store is full or failing: every later file would
+                    // fail too, and the fault is the catalog's, not this
+                    // file's. Stop; this batch rolls back, earlier ones stay.
+                    Err(e) if e.is_catalog_fault() => return Err(e),
                     Err(e) => {
                         items.push(AddItem::Failed { path: display(&path), error: e.to_string() });
                         continue;
