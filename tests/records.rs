@@ -222,26 +222,33 @@ fn clear_takes_field_names_not_columns_and_refuses_kind_and_status() {
     assert_eq!(c.json(&["show", "E1"])["evidence"]["title"], Value::Null, "nothing was applied");
 }
 
-/// The provenance flags are defined once: every command that takes one
-/// describes it in the same words.
+/// A flag's help line and its wrapped continuation lines, whitespace
+/// collapsed (column widths differ by command).
+fn help_of(page: &str, flag: &str) -> String {
+    let mut it = page.lines().skip_while(|l| !l.starts_with(&format!("      {flag}")));
+    let first = it.next().unwrap_or_else(|| panic!("{flag} missing from:\n{page}"));
+    let more = it.take_while(|l| l.starts_with("        ") && !l.trim_start().starts_with('-'));
+    std::iter::once(first).chain(more).flat_map(str::split_whitespace).collect::<Vec<_>>().join(" ")
+}
+
+/// Flags several commands take are defined once: every command that takes
+/// one describes it in the same words.
 #[test]
-fn provenance_flags_have_one_help_text() {
+fn shared_flags_have_one_help_text() {
     let c = Cat::new();
-    let help = |args: &[&str]| c.ok(args);
-    let pages = [help(&["add", "--help"]), help(&["evidence", "add", "--help"]), help(&["evidence", "edit", "--help"])];
-    for flag in ["--title", "--description", "--platform ", "--url", "--platform-id", "--author", "--posted-at"] {
-        let lines: Vec<String> = pages
-            .iter()
-            .map(|p| {
-                // The flag's line and its wrapped continuation lines, with
-                // whitespace collapsed (column widths differ by command).
-                let mut it = p.lines().skip_while(|l| !l.starts_with(&format!("      {flag}")));
-                let first = it.next().unwrap_or_else(|| panic!("{flag} missing from:\n{p}"));
-                let more = it.take_while(|l| l.starts_with("        ") && !l.trim_start().starts_with('-'));
-                std::iter::once(first).chain(more).flat_map(str::split_whitespace).collect::<Vec<_>>().join(" ")
-            })
-            .collect();
-        assert!(lines.iter().all(|l| *l == lines[0]), "{flag} is described differently: {lines:#?}");
+    let pages =
+        |cmds: &[&[&str]]| -> Vec<String> { cmds.iter().map(|cmd| c.ok(&[*cmd, &["--help"][..]].concat())).collect() };
+    let evidence = pages(&[&["add"], &["evidence", "add"], &["evidence", "edit"]]);
+    let changes = pages(&[&["evidence", "edit"], &["claim", "confirm"], &["claim", "reject"], &["unlink"]]);
+    let groups: [(&[String], &[&str]); 2] = [
+        (&evidence, &["--title", "--description", "--platform ", "--url", "--platform-id", "--author", "--posted-at"]),
+        (&changes, &["--reason"]),
+    ];
+    for (pages, flags) in groups {
+        for flag in flags {
+            let lines: Vec<String> = pages.iter().map(|p| help_of(p, flag)).collect();
+            assert!(lines.iter().all(|l| *l == lines[0]), "{flag} is described differently: {lines:#?}");
+        }
     }
     // `add` now takes a description like the evidence commands.
     let f = c.write("d.bin", &media::random_bytes(2048, 9));

@@ -1,7 +1,7 @@
 //! Flag groups that several commands take, each defined once so names and
 //! help text cannot drift apart: evidence provenance (`add`, `evidence add`,
-//! `evidence edit`), acquisition, `--clear` fields, and the object store's I/O
-//! settings (global).
+//! `evidence edit`), acquisition, `--clear` fields, `--reason`, and the object
+//! store's I/O settings (global).
 
 use clap::{Args, ValueEnum};
 
@@ -98,6 +98,21 @@ impl AcquisitionArgs {
             note: self.note,
             acquired_at: opt_time("acquired-at", self.acquired_at)?,
         })
+    }
+}
+
+/// `--reason` of the commands that change a record (`evidence edit`, `claim
+/// confirm|reject`, `unlink`).
+#[derive(Debug, Args)]
+pub struct ReasonArg {
+    /// Why the change is made (kept in its custody event).
+    #[arg(long)]
+    reason: Option<String>,
+}
+
+impl ReasonArg {
+    pub fn get(&self) -> Option<&str> {
+        self.reason.as_deref()
     }
 }
 

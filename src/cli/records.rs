@@ -12,7 +12,7 @@ use evcat::ids::{EvidenceId, FileId, Ref};
 use evcat::timefmt::format_clock_ms;
 use evcat::{Catalog, Result};
 
-use super::flags::{clear_fields, ClearField, ProvenanceArgs};
+use super::flags::{clear_fields, ClearField, ProvenanceArgs, ReasonArg};
 use super::output::{fields, human_bytes};
 use super::Ctx;
 
@@ -47,9 +47,8 @@ pub struct EvidenceEditArgs {
     /// referenced, acquired or unavailable (e.g. the post was deleted).
     #[arg(long)]
     pub status: Option<EvidenceStatus>,
-    /// Why the change is made (kept in the custody event).
-    #[arg(long)]
-    pub reason: Option<String>,
+    #[command(flatten)]
+    pub reason: ReasonArg,
     // Last, with --clear: flattened args open the "Provenance" help heading.
     #[command(flatten)]
     pub provenance: ProvenanceArgs,
@@ -124,7 +123,7 @@ pub fn evidence(ctx: &Ctx, cmd: EvidenceCmd) -> Result<u8> {
         EvidenceCmd::Edit(a) => {
             let mut edit = EvidenceEdit { kind: a.kind, status: a.status, ..a.provenance.into_edit() };
             clear_fields(&mut edit, &a.clear)?;
-            let changed = cat.edit_evidence(a.id, &edit, a.reason.as_deref())?;
+            let changed = cat.edit_evidence(a.id, &edit, a.reason.get())?;
             let ev = cat.evidence(a.id)?;
             let doc = json!({ "evidence": ev, "changed": changed });
             ctx.out.emit(&doc, || {
