@@ -10,7 +10,7 @@ use proptest::prelude::*;
 
 use evcat::audit::AuditOptions;
 use evcat::catalog::claims::ClaimStatus;
-use evcat::catalog::evidence::{EvidenceKind, Provenance};
+use evcat::catalog::evidence::{EvidenceEdit, EvidenceKind, Patch, Provenance};
 use evcat::catalog::links::{NewLink, Relation};
 use evcat::export::bag::{verify_bag, BagOptions};
 use evcat::export::Scope;
@@ -63,7 +63,8 @@ fn run(cat: &mut Catalog, dir: &std::path::Path, ops: &[Op]) {
             }
             Op::Edit { ev, title } => {
                 if let Some(e) = pick(&evidence, *ev) {
-                    let _ = cat.edit_evidence(e, &[("title", title.clone())], Some("prop"));
+                    let title = title.clone().map_or(Patch::Clear, Patch::Set);
+                    let _ = cat.edit_evidence(e, &EvidenceEdit { title, ..Default::default() }, Some("prop"));
                 }
             }
             Op::Claim(text) => {

@@ -14,6 +14,7 @@ use evcat::ids::{ArticleId, ClaimId, EvidenceId, LinkId, Ref};
 use evcat::timefmt::normalize_timestamp;
 use evcat::{Catalog, Error, Result};
 
+use super::flags::ReasonArg;
 use super::output::human_bytes;
 use super::Ctx;
 
@@ -67,8 +68,8 @@ pub struct ClaimAddArgs {
 #[derive(Debug, Args)]
 pub struct ClaimReviewArgs {
     pub id: ClaimId,
-    #[arg(long)]
-    pub reason: Option<String>,
+    #[command(flatten)]
+    pub reason: ReasonArg,
 }
 
 #[derive(Debug, Args)]
@@ -93,8 +94,8 @@ pub struct LinkArgs {
 #[derive(Debug, Args)]
 pub struct UnlinkArgs {
     pub id: LinkId,
-    #[arg(long)]
-    pub reason: Option<String>,
+    #[command(flatten)]
+    pub reason: ReasonArg,
 }
 
 #[derive(Debug, Args)]
@@ -211,11 +212,11 @@ pub fn claim(ctx: &Ctx, cmd: ClaimCmd) -> Result<u8> {
             })?;
         }
         ClaimCmd::Confirm(a) => {
-            let c = cat.set_claim_status(a.id, ClaimStatus::Confirmed, a.reason.as_deref())?;
+            let c = cat.set_claim_status(a.id, ClaimStatus::Confirmed, a.reason.get())?;
             ctx.out.emit(&c, || format!("{} confirmed\n", c.id))?;
         }
         ClaimCmd::Reject(a) => {
-            let c = cat.set_claim_status(a.id, ClaimStatus::Rejected, a.reason.as_deref())?;
+            let c = cat.set_claim_status(a.id, ClaimStatus::Rejected, a.reason.get())?;
             ctx.out.emit(&c, || format!("{} rejected\n", c.id))?;
         }
     }
@@ -249,7 +250,7 @@ pub fn link(ctx: &Ctx, a: LinkArgs) -> Result<u8> {
 
 pub fn unlink(ctx: &Ctx, a: UnlinkArgs) -> Result<u8> {
     let mut cat = ctx.open()?;
-    let l = cat.unlink(a.id, a.reason.as_deref())?;
+    let l = cat.unlink(a.id, a.reason.get())?;
     ctx.out.emit(&l, || format!("unlinked {}\n", link_text(&l)))?;
     Ok(0)
 }
