@@ -262,7 +262,16 @@ fn prepare(c: &Candidate, cat_store: &crate::store::Store, in_place: bool) -> Re
     if path.file_name().is_some_and(|n| n.to_str().is_none()) {
         facts.warnings.push("file name is not valid UTF-8; recorded with replacement characters".into());
     }
-    let abs = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+    // Where the file is, with `.` and `..` resolved through the real folders;
+    // the file itself is not resolved, so a link keeps its own name.
+    let abs = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .and_then(|d| std::fs::canonicalize(d).ok())
+        .zip(path.file_name())
+        .map(|(d, n)| d.join(n))
+        .or_else(|| std::path::absolute(path).ok())
+        .unwrap_or_else(|| path.clone());
     Ok(Prepared {
         path: path.clone(),
         placement: Placement {

@@ -265,8 +265,9 @@ impl Catalog {
             Some(n) => n.clone(),
             None => self.meta("default_actor")?.ok_or_else(|| Error::Corrupt("catalog has no default actor".into()))?,
         };
-        let actor = actors::by_name(self, &name)?
-            .ok_or_else(|| Error::not_found(format!("actor {name:?} (create it with `evcat actor add {name}`)")))?;
+        let actor = actors::by_name(self, &name)?.ok_or_else(|| {
+            Error::invalid("actor", name.clone(), format!("no such actor; create it with `evcat actor add {name}`"))
+        })?;
         // A key file the user named is their input (exit 2); keys/NAME.key is the catalog's own (exit 3).
         let (key_path, owner) = match &self.actor_opts.key_file {
             Some(p) => (p.clone(), crate::error::Owner::User),

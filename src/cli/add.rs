@@ -203,12 +203,13 @@ pub fn probe(ctx: &Ctx, a: ProbeArgs) -> Result<u8> {
                 d["size"]
             ));
             if let Some(facts) = d["facts"].as_object() {
+                let width = facts.keys().map(String::len).max().unwrap_or(0).max(6);
                 for (k, v) in facts {
                     if v.is_null() || v == &serde_json::json!([]) || v == &serde_json::json!(false) {
                         continue;
                     }
                     let v = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
-                    s.push_str(&format!("  {k:<7} {v}\n"));
+                    s.push_str(&format!("  {k:<width$} {v}\n"));
                 }
             }
         }

@@ -142,10 +142,10 @@ pub fn article(ctx: &Ctx, cmd: ArticleCmd) -> Result<u8> {
             );
         }
         let mut s = format!(
-            "imported {} \"{}\" ({:?}, {} sentences)\n",
+            "imported {} \"{}\" ({}, {} sentences)\n",
             r.article,
             r.title.as_deref().unwrap_or("untitled"),
-            r.format,
+            r.format.as_str(),
             r.sentences
         );
         s.push_str(&format!(

@@ -115,9 +115,9 @@ pub fn evidence(ctx: &Ctx, cmd: EvidenceCmd) -> Result<u8> {
             let ev = cat.evidence(id)?;
             ctx.out.emit(&ev, || {
                 format!(
-                    "recorded {id} ({} {}, referenced)\n",
+                    "recorded {id} ({}{}, referenced)\n",
                     ev.kind,
-                    ev.platform.as_deref().unwrap_or("unknown platform")
+                    ev.platform.as_deref().map(|p| format!(" on {p}")).unwrap_or_default()
                 )
             })?;
         }
@@ -226,11 +226,29 @@ pub fn timeline_text(events: &[SealedEvent]) -> String {
                 if field == "sources" {
                     continue;
                 }
-                s.push_str(&format!("           {field}: {} -> {}\n", ba["before"], ba["after"]));
+                let (b, a) = (change_value(field, &ba["before"]), change_value(field, &ba["after"]));
+                s.push_str(&format!("           {field}: {b} -> {a}\n"));
             }
         }
     }
     s
+}
+
+/// A changed value as a reader wants it: references to other records as
+/// their ids (`F1`, not `1`), everything else as JSON.
+fn change_value(field: &str, v: &serde_json::Value) -> String {
+    use evcat::ids::RecordKind;
+    let kind = match field {
+        "derived_from" => Some(RecordKind::File),
+        "evidence_id" => Some(RecordKind::Evidence),
+        "article_id" => Some(RecordKind::Article),
+        "claim_id" => Some(RecordKind::Claim),
+        _ => None,
+    };
+    match (kind, v.as_i64()) {
+        (Some(k), Some(id)) => k.display_id(id),
+        _ => v.to_string(),
+    }
 }
 
 fn file_fields(f: &FileRecord) -> String {
@@ -357,8 +375,8 @@ fn media_text(file: FileId, m: &FileMedia) -> String {
                 String::new()
             };
             s.push_str(&format!(
-                "  {other}  {} ~ {}: {}, PDQ distance {}{frames} ({})\n",
-                r.file, r.other, r.looks_like, r.distance, r.created_at
+                "  {other}  {}, PDQ distance {}{frames} (found {})\n",
+                r.looks_like, r.distance, r.created_at
             ));
         }
     }
