@@ -108,6 +108,14 @@ impl Table {
                 "derived_from",
                 "sources",
                 "created_at",
+                // 0007_media_facts: appended, so older snapshots are a prefix.
+                "lens",
+                "gps_alt",
+                "gps_direction",
+                "frame_rate",
+                "rotation",
+                "facts",
+                "c2pa",
             ],
             Table::Article => &[
                 "title",

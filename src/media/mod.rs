@@ -16,8 +16,18 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub mod c2pa;
 mod exif;
+pub mod facts;
+mod heif;
+mod iptc;
 mod isobmff;
+mod matroska;
+mod quicktime;
+mod riff;
+mod xmp;
+
+pub use facts::{disagreements, Disagreement, Fact};
 
 /// Bytes read for magic-number sniffing.
 const SNIFF_LEN: usize = 8192;
@@ -34,7 +44,9 @@ pub enum MediaKind {
     Other,
 }
 
-/// Facts read from a file's bytes. Absent means the file does not say.
+/// Facts read from a file's bytes. Absent means the file does not say. The
+/// typed fields are the chosen values (see [`facts::rank`]); `facts` keeps
+/// every value read, with its source, including the ones not chosen.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MediaFacts {
     /// MIME type from magic bytes; `application/octet-stream` when unknown.
@@ -43,22 +55,77 @@ pub struct MediaFacts {
     pub width: Option<u32>,
     pub height: Option<u32>,
     pub duration_ms: Option<u64>,
-    /// Sample-entry four-character code, e.g. `avc1`, `hev1`.
+    /// Codec as the container names it: sample-entry code (`avc1`, `hvc1`),
+    /// Matroska CodecID (`V_VP9`), AVI FourCC (`H264`).
     pub video_codec: Option<String>,
     pub audio_codec: Option<String>,
-    /// EXIF DateTimeOriginal (with OffsetTimeOriginal when present) or the MP4
-    /// `mvhd` creation time (UTC), as RFC 3339 text.
+    /// Capture time as RFC 3339 text, with the file's UTC offset when it gives
+    /// one (EXIF OffsetTime*, XMP, Apple keys) and without one when it does not.
     pub captured_at: Option<String>,
     pub make: Option<String>,
     pub model: Option<String>,
+    pub lens: Option<String>,
     pub gps_lat: Option<f64>,
     pub gps_lon: Option<f64>,
+    /// Metres above sea level (negative below).
+    pub gps_alt: Option<f64>,
+    /// Direction the camera faced, degrees from north.
+    pub gps_direction: Option<f64>,
+    /// EXIF orientation 1-8.
     pub orientation: Option<u16>,
+    /// Display rotation of a video track (0, 90, 180, 270) or HEIF `irot`.
+    pub rotation: Option<u16>,
+    /// Frames per second of the first video track.
+    pub frame_rate: Option<f64>,
     pub software: Option<String>,
     /// The file carries an EXIF block (platforms usually strip it).
     pub has_exif: bool,
+    /// Every fact read, with its source (container and tag).
+    pub facts: Vec<Fact>,
     /// Things a parser could not read, one line each.
     pub warnings: Vec<String>,
+    /// Content Credentials, when the file carries a C2PA manifest.
+    pub c2pa: Option<c2pa::C2pa>,
+    /// The file seems to carry a C2PA manifest (JUMBF box or chunk seen).
+    #[serde(skip)]
+    pub c2pa_hint: bool,
+}
+
+impl MediaFacts {
+    /// Record a fact (see [`facts::Facts::add`]).
+    pub(crate) fn add(&mut self, field: &str, value: impl Into<String>, source: &str) {
+        let mut f = facts::Facts(std::mem::take(&mut self.facts));
+        f.add(field, value, source);
+        self.facts = f.0;
+    }
+
+    /// Fill the typed fields from the best-ranked fact of each.
+    fn choose(&mut self) {
+        let best = |field: &str| facts::best_of(&self.facts, field).map(str::to_string);
+        let num = |field: &str| best(field).and_then(|v| v.parse::<f64>().ok()).filter(|v| v.is_finite());
+        self.width = best("width").and_then(|v| v.parse().ok());
+        self.height = best("height").and_then(|v| v.parse().ok());
+        self.duration_ms = best("duration_ms").and_then(|v| v.parse().ok());
+        self.video_codec = best("video_codec");
+        self.audio_codec = best("audio_codec");
+        self.captured_at = best("captured_at");
+        self.make = best("make");
+        self.model = best("model");
+        self.lens = best("lens");
+        self.gps_lat = num("gps_lat").filter(|v| v.abs() <= 90.0);
+        self.gps_lon = num("gps_lon").filter(|v| v.abs() <= 180.0);
+        self.gps_alt = num("gps_alt");
+        self.gps_direction = num("gps_direction");
+        self.orientation = best("orientation").and_then(|v| v.parse().ok());
+        self.rotation = best("rotation").and_then(|v| v.parse().ok());
+        self.frame_rate = num("frame_rate");
+        self.software = best("software");
+    }
+}
+
+/// A decimal as fact text: shortest form that round-trips.
+pub(crate) fn dec(v: f64) -> String {
+    format!("{v}")
 }
 
 /// MIME type and kind of a byte prefix.
@@ -115,19 +182,28 @@ pub fn probe_reader<R: Read + Seek>(mut r: R) -> io::Result<MediaFacts> {
     let (media_type, kind) = sniff(&head);
     let mut facts = MediaFacts { media_type, kind, ..MediaFacts::default() };
     let is_isobmff = head.get(4..8) == Some(b"ftyp".as_slice());
-    match kind {
-        MediaKind::Image => {
-            r.seek(SeekFrom::Start(0))?;
-            image_facts(&mut r, &mut facts)?;
-            r.seek(SeekFrom::Start(0))?;
-            exif::exif_facts(&mut r, size, &mut facts)?;
-        }
-        _ if is_isobmff => {
-            r.seek(SeekFrom::Start(0))?;
-            isobmff::mp4_facts(&mut r, size, &mut facts)?;
-        }
-        _ => {}
+    let is_riff = head.starts_with(b"RIFF");
+    if is_isobmff {
+        r.seek(SeekFrom::Start(0))?;
+        isobmff::mp4_facts(&mut r, size, &mut facts)?;
+    } else if head.starts_with(&matroska::EBML_MAGIC) {
+        r.seek(SeekFrom::Start(0))?;
+        matroska::matroska_facts(&mut r, size, &mut facts)?;
+    } else if is_riff && head.get(8..12) == Some(b"AVI ".as_slice()) {
+        r.seek(SeekFrom::Start(0))?;
+        riff::avi_facts(&mut r, size, &mut facts)?;
+    } else if kind == MediaKind::Image {
+        r.seek(SeekFrom::Start(0))?;
+        image_facts(&mut r, &mut facts)?;
+        r.seek(SeekFrom::Start(0))?;
+        // One bounded prefix serves EXIF, XMP and IPTC: all sit before the
+        // pixel data in every still format we read.
+        let prefix = exif::exif_facts(&mut r, size, &mut facts)?;
+        xmp::xmp_facts(&prefix, &mut facts);
+        iptc::iptc_facts(&prefix, &mut facts);
+        facts.c2pa_hint |= c2pa::hint(&prefix);
     }
+    facts.choose();
     Ok(facts)
 }
 
@@ -151,8 +227,8 @@ fn image_facts<R: Read + Seek>(r: &mut R, facts: &mut MediaFacts) -> io::Result<
     reader.limits(limits);
     match guarded(|| reader.into_dimensions()) {
         Ok(Ok((w, h))) => {
-            facts.width = Some(w);
-            facts.height = Some(h);
+            facts.add("width", w.to_string(), "image:header");
+            facts.add("height", h.to_string(), "image:header");
         }
         Ok(Err(e)) => facts.warnings.push(format!("image header: {e}")),
         Err(e) => facts.warnings.push(format!("image header: {e}")),
