@@ -147,41 +147,37 @@ pub(super) fn mp4_facts<R: Read + Seek>(r: &mut R, size: u64, facts: &mut MediaF
     for (i, t) in ctx.tracks.iter().enumerate() {
         let code = codes.get(i).cloned().flatten();
         match t.track_type {
-            mp4parse::TrackType::Video => {
-                if !has_video {
-                    has_video = true;
-                    if let Some(c) = code {
-                        facts.add("video_codec", c, "track:stsd");
-                    }
-                    let entry_dims = t.stsd.as_ref().and_then(|s| {
-                        s.descriptions.iter().find_map(|d| match d {
-                            mp4parse::SampleEntry::Video(v) => Some((u32::from(v.width), u32::from(v.height))),
-                            _ => None,
-                        })
-                    });
-                    // tkhd sizes are 16.16 fixed point.
-                    let tkhd_dims = t.tkhd.as_ref().map(|h| (h.width >> 16, h.height >> 16));
-                    if let Some((w, h)) = entry_dims.or(tkhd_dims).filter(|&(w, h)| w > 0 && h > 0) {
-                        facts.add("width", w.to_string(), "track:stsd");
-                        facts.add("height", h.to_string(), "track:stsd");
-                    }
-                    if !mvhd_duration {
-                        if let Some(d) = track_ms(t) {
-                            facts.add("duration_ms", d.to_string(), "track:mdhd");
-                        }
+            mp4parse::TrackType::Video if !has_video => {
+                has_video = true;
+                if let Some(c) = code {
+                    facts.add("video_codec", c, "track:stsd");
+                }
+                let entry_dims = t.stsd.as_ref().and_then(|s| {
+                    s.descriptions.iter().find_map(|d| match d {
+                        mp4parse::SampleEntry::Video(v) => Some((u32::from(v.width), u32::from(v.height))),
+                        _ => None,
+                    })
+                });
+                // tkhd sizes are 16.16 fixed point.
+                let tkhd_dims = t.tkhd.as_ref().map(|h| (h.width >> 16, h.height >> 16));
+                if let Some((w, h)) = entry_dims.or(tkhd_dims).filter(|&(w, h)| w > 0 && h > 0) {
+                    facts.add("width", w.to_string(), "track:stsd");
+                    facts.add("height", h.to_string(), "track:stsd");
+                }
+                if !mvhd_duration {
+                    if let Some(d) = track_ms(t) {
+                        facts.add("duration_ms", d.to_string(), "track:mdhd");
                     }
                 }
             }
-            mp4parse::TrackType::Audio => {
-                if !has_audio {
-                    has_audio = true;
-                    if let Some(c) = code {
-                        facts.add("audio_codec", c, "track:stsd");
-                    }
-                    if !mvhd_duration && !has_video {
-                        if let Some(d) = track_ms(t) {
-                            facts.add("duration_ms", d.to_string(), "track:mdhd");
-                        }
+            mp4parse::TrackType::Audio if !has_audio => {
+                has_audio = true;
+                if let Some(c) = code {
+                    facts.add("audio_codec", c, "track:stsd");
+                }
+                if !mvhd_duration && !has_video {
+                    if let Some(d) = track_ms(t) {
+                        facts.add("duration_ms", d.to_string(), "track:mdhd");
                     }
                 }
             }

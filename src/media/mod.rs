@@ -174,7 +174,7 @@ pub fn probe_path(path: &Path) -> io::Result<MediaFacts> {
 }
 
 /// Probe any seekable reader (see [`probe_path`]).
-pub fn probe_reader<R: Read + Seek>(mut r: R) -> io::Result<MediaFacts> {
+pub fn probe_reader<R: Read + Seek + Send>(mut r: R) -> io::Result<MediaFacts> {
     let size = r.seek(SeekFrom::End(0))?;
     r.seek(SeekFrom::Start(0))?;
     let mut head = Vec::with_capacity(SNIFF_LEN);
@@ -202,6 +202,11 @@ pub fn probe_reader<R: Read + Seek>(mut r: R) -> io::Result<MediaFacts> {
         xmp::xmp_facts(&prefix, &mut facts);
         iptc::iptc_facts(&prefix, &mut facts);
         facts.c2pa_hint |= c2pa::hint(&prefix);
+    }
+    if facts.c2pa_hint {
+        r.seek(SeekFrom::Start(0))?;
+        let mime = facts.media_type.clone();
+        facts.c2pa = Some(c2pa::read(&mime, &mut r));
     }
     facts.choose();
     Ok(facts)

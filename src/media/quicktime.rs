@@ -146,6 +146,7 @@ fn udta_facts(udta: &[u8], facts: &mut MediaFacts) {
         match &name {
             b"meta" => meta_items(p, "quicktime", facts),
             b"XMP_" => xmp::xmp_facts(p, facts),
+            b"loci" => loci(p, facts),
             n if n[0] == 0xa9 => {
                 // QuickTime international text: length, language, then the bytes;
                 // some writers put an iTunes `data` box here instead.
@@ -164,6 +165,25 @@ fn udta_facts(udta: &[u8], facts: &mut MediaFacts) {
             }
             _ => {}
         }
+    }
+}
+
+/// 3GPP `loci` (TS 26.244), which ffmpeg's MP4 muxer writes for `location`:
+/// version/flags, language, name (NUL-terminated), role, then longitude,
+/// latitude and altitude as signed 16.16 fixed point.
+fn loci(p: &[u8], facts: &mut MediaFacts) {
+    let Some(name_end) = p.get(6..).and_then(|n| n.iter().position(|&b| b == 0)) else { return };
+    let at = 6 + name_end + 1 + 1;
+    let fixed = |o: usize| be32(p, at + o).map(|v| f64::from(v as i32) / 65536.0);
+    let (Some(lon), Some(lat)) = (fixed(0), fixed(4)) else { return };
+    if lat.abs() > 90.0 || lon.abs() > 180.0 {
+        facts.warnings.push(format!("3GPP loci: position out of range ({lat}, {lon})"));
+        return;
+    }
+    facts.add("gps_lat", dec(lat), "quicktime:udta:loci");
+    facts.add("gps_lon", dec(lon), "quicktime:udta:loci");
+    if let Some(alt) = fixed(8) {
+        facts.add("gps_alt", dec(alt), "quicktime:udta:loci");
     }
 }
 
@@ -223,6 +243,17 @@ mod tests {
         assert!((lat - 40.5).abs() < 1e-9);
         assert_eq!(iso6709("junk"), None);
         assert_eq!(iso6709("+95.0+010.0/"), None);
+    }
+
+    #[test]
+    fn loci_as_ffmpeg_writes_it() {
+        let mut p = vec![0, 0, 0, 0, 0, 0, 0, 0];
+        p.extend_from_slice(&[0xff, 0xff, 0xc0, 0x00, 0x00, 0x33, 0x80, 0x00, 0, 0, 0, 0]);
+        p.extend_from_slice(b"earth\0\0");
+        let mut f = MediaFacts::default();
+        loci(&p, &mut f);
+        f.choose();
+        assert_eq!((f.gps_lat, f.gps_lon, f.gps_alt), (Some(51.5), Some(-0.25), Some(0.0)));
     }
 
     #[test]

@@ -84,7 +84,7 @@ fn values(packet: &[u8]) -> Result<Vec<Value>, String> {
             Event::CData(t) => text.push_str(&String::from_utf8_lossy(t)),
             Event::GeneralRef(r) => match r.resolve_char_ref() {
                 Ok(Some(c)) => text.push(c),
-                _ => text.push_str(match r.as_ref() {
+                _ => text.push_str(match &r[..] {
                     b"amp" => "&",
                     b"lt" => "<",
                     b"gt" => ">",
