@@ -190,6 +190,14 @@ fn collect(paths: &[PathBuf], follow_links: bool, report: &mut AddReport) -> Vec
     out
 }
 
+/// The files `add` would consider under `paths` (the same walk and skip
+/// rules), and the paths it would skip or fail, for `probe`.
+pub fn walk(paths: &[PathBuf], follow_links: bool) -> (Vec<PathBuf>, Vec<AddItem>) {
+    let mut report = AddReport::default();
+    let found = collect(paths, follow_links, &mut report);
+    (found.into_iter().map(|c| c.path).collect(), report.items)
+}
+
 fn kind_of(m: &fs::Metadata) -> &'static str {
     #[cfg(unix)]
     {

@@ -61,6 +61,14 @@ impl RecordKind {
                 "derived_from",
                 "sources",
                 "created_at",
+                // 0007_media_facts: appended, so older snapshots are a prefix.
+                "lens",
+                "gps_alt",
+                "gps_direction",
+                "frame_rate",
+                "rotation",
+                "facts",
+                "c2pa",
             ],
             RecordKind::Article => &[
                 "title",

@@ -281,6 +281,11 @@ fn file_fields(f: &FileRecord) -> String {
             },
         ),
         ("gps", gps),
+        ("gps altitude", f.gps_alt.map(|a| format!("{a} m{}", src("gps_alt")))),
+        ("gps direction", f.gps_direction.map(|d| format!("{d}°{}", src("gps_direction")))),
+        ("lens", f.lens.clone()),
+        ("frame rate", f.frame_rate.map(|r| format!("{r} fps"))),
+        ("rotation", f.rotation.map(|r| format!("{r}°"))),
         ("orientation", f.orientation.map(|o| o.to_string())),
         ("software", f.software.clone()),
         ("acquired at", Some(f.acquired_at.clone())),
@@ -329,10 +334,12 @@ fn show_file(ctx: &Ctx, cat: &Catalog, f: FileRecord) -> Result<()> {
     let ev = cat.evidence(f.evidence_id)?;
     let custody = log::for_subject(cat, evcat::ids::Subject::File(f.id))?;
     let media = cat.media_of(f.id)?;
-    let doc = json!({ "file": f, "evidence": ev, "media": media, "custody": custody });
+    let disagreements = evcat::media::disagreements(&f.facts);
+    let doc = json!({ "file": f, "evidence": ev, "media": media, "disagreements": disagreements, "custody": custody });
     ctx.out.emit(&doc, || {
         let mut s = format!("File {} (evidence {}: {})\n", f.id, ev.id, ev.title.as_deref().unwrap_or("untitled"));
         s.push_str(&file_fields(&f));
+        s.push_str(&super::probe::facts_text(&f.facts, f.c2pa.as_ref()));
         s.push_str(&media_text(f.id, &media));
         s.push_str("Custody\n");
         s.push_str(&timeline_text(&custody));
