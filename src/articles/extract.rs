@@ -134,7 +134,7 @@ fn regexes() -> &'static (Regex, Regex, Regex, Regex) {
             re(concat!(
                 r"(?i)^(?:ad|ads|adv|advert|advertisement|advertising|anzeige|werbung|publicidad|publicite|sponsor|sponsored|promo|promoted|banner",
                 r"|share|sharing|shares|sharebar|social|socials|follow|newsletter|subscribe|subscription|signup|paywall|cookie|cookies|consent|gdpr",
-                r"|related|recommended|recommendations|recirculation|trending|popular|mostread|most|outbrain|taboola|teaser|teasers|more",
+                r"|related|recommended|recommendations|recirculation|trending|popular|mostread|most|outbrain|taboola|more|byline|dateline|timestamp|credit|credits",
                 r"|breadcrumb|breadcrumbs|pagination|pager|skip|skiplink|sr|visually|screenreader|offscreen",
                 r"|comment|comments|disqus|discussion|replies|respond|masthead|navbar|navigation|nav|menu|menus|toolbar|topbar|footer|sidebar|rail|widget|widgets",
                 r"|modal|popup|overlay|login|signin|print|tags|tagcloud|keywords|topics|author-bio|bio|copyright|legal|rss|hidden|hide|tooltip)$"
@@ -315,9 +315,12 @@ fn mark_removed(
             let own = st.text.saturating_sub(st.link);
             let protected = st.embed || (page_para > 0 && st.para * 2 > page_para) || own * 2 > page_text;
             let name = e.name();
+            let article_header = name == "header"
+                && n.ancestors()
+                    .any(|a| matches!(a.value(), Node::Element(x) if x.name() == "article" || x.name() == "main"));
             let drop = DROP_TAGS.contains(&name)
                 || (!protected
-                    && (FURNITURE_TAGS.contains(&name)
+                    && ((FURNITURE_TAGS.contains(&name) && !article_header)
                         || e.attr("role")
                             .is_some_and(|r| FURNITURE_ROLES.contains(&r.trim().to_ascii_lowercase().as_str()))
                         || is_hidden(e)
@@ -423,6 +426,17 @@ fn content_roots<'a>(page: &Page<'a>) -> Vec<NodeRef<'a, Node>> {
             }
         }
     }
+    // The body container of an <article>: the article itself, with its headline and
+    // standfirst, when that adds little else (its furniture is already marked).
+    let own = |n: NodeRef<Node>| {
+        let s = page.st(n.id());
+        s.text.saturating_sub(s.link)
+    };
+    if let Some(a) = top.ancestors().take(4).find(|a| matches!(a.value(), Node::Element(e) if e.name() == "article")) {
+        if alive(page, a) && own(a) <= own(top) * 2 && page.link_density(a.id()) < 0.35 {
+            top = a;
+        }
+    }
     let final_score = |id: NodeId| scores.get(&id).map_or(0.0, |s| s * (1.0 - page.link_density(id)));
     let top_score = final_score(top.id()).max(top_score);
     let Some(parent) = top.parent() else {
@@ -462,6 +476,8 @@ struct Writer<'p, 'a> {
     cur: String,
     blocks: Vec<Block>,
     embeds: Vec<Anchored>,
+    /// Inside an element embed: its own links are part of it, not further embeds.
+    in_embed: usize,
 }
 
 impl Writer<'_, '_> {
@@ -533,7 +549,9 @@ impl Writer<'_, '_> {
                     if embeds::embed_has_text(&found) {
                         self.flush();
                         let start = self.blocks.len();
+                        self.in_embed += 1;
                         self.children(n, depth);
+                        self.in_embed -= 1;
                         self.flush();
                         self.embeds.push(Anchored { found, first: start, end: self.blocks.len(), link_text: None });
                     } else {
@@ -564,7 +582,7 @@ impl Writer<'_, '_> {
                         self.inline(" ");
                     }
                     "a" => {
-                        if let Some(found) = embeds::link_embed(&el) {
+                        if let Some(found) = embeds::link_embed(&el).filter(|_| self.in_embed == 0) {
                             let text = el.text().collect::<String>();
                             let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
                             let at = self.blocks.len();
@@ -622,7 +640,7 @@ pub(crate) fn extract(doc: &Html) -> Extraction {
     let page_text = stats.get(&body.id()).map_or(0, |s| s.text.saturating_sub(s.link));
     let (removed, alive) = mark_removed(doc, &stats, page_para, page_text);
     let page = Page { stats, removed, alive, body };
-    let mut w = Writer { page: &page, cur: String::new(), blocks: Vec::new(), embeds: Vec::new() };
+    let mut w = Writer { page: &page, cur: String::new(), blocks: Vec::new(), embeds: Vec::new(), in_embed: 0 };
     let roots = content_roots(&page);
     for r in &roots {
         w.walk(*r, 0);

@@ -15,6 +15,7 @@
 
 mod decode;
 mod detect;
+mod detect_lang;
 pub mod embeds;
 #[cfg(test)]
 mod eval;
@@ -34,10 +35,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use decode::{decode, Decoded};
-pub use detect::detect_evidence;
+pub use detect::{detect_evidence, detect_evidence_in};
+pub use meta::primary_language;
 pub use parse::parse_article;
 pub use quote::find_quote;
-pub use saved::{frame_urls, looks_mhtml, page_in_folder, parse_article_bytes};
+pub use saved::{frame_urls, looks_mhtml, page_in_folder, parse_article_bytes, parse_saved};
 pub use sentences::split_sentences;
 
 /// The format an article was imported from.

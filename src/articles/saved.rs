@@ -26,17 +26,13 @@ pub fn looks_mhtml(bytes: &[u8], ext_hint: Option<&str>) -> bool {
 }
 
 /// Parse an article from its file bytes: MHTML, or text in any charset (HTML decoded by its
-/// BOM / `<meta charset>`, checked against the bytes). `frames` maps local frame addresses to
-/// their original URLs (see [`frame_urls`]). Errors are messages for the user.
+/// BOM / `<meta charset>`, checked against the bytes). Errors are messages for the user.
 pub fn parse_article_bytes(bytes: &[u8], ext_hint: Option<&str>) -> Result<ParsedArticle, String> {
-    parse_article_bytes_with(bytes, ext_hint, &[])
+    parse_saved(bytes, ext_hint, &[])
 }
 
-pub(crate) fn parse_article_bytes_with(
-    bytes: &[u8],
-    ext_hint: Option<&str>,
-    frames: &[(String, String)],
-) -> Result<ParsedArticle, String> {
+/// [`parse_article_bytes`] with the frame URLs of a "Webpage, complete" folder ([`frame_urls`]).
+pub fn parse_saved(bytes: &[u8], ext_hint: Option<&str>, frames: &[(String, String)]) -> Result<ParsedArticle, String> {
     if looks_mhtml(bytes, ext_hint) {
         return parse_mhtml(bytes);
     }

@@ -12,6 +12,7 @@
 pub mod actors;
 pub mod articles;
 pub mod claims;
+pub mod embedded;
 pub mod evidence;
 pub mod files;
 pub mod fingerprints;
@@ -43,6 +44,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0004_custody_action_index", include_str!("../../schema/0004_custody_action_index.sql")),
     ("0005_deferred_search_index", include_str!("../../schema/0005_deferred_search_index.sql")),
     ("0006_fingerprint_band", include_str!("../../schema/0006_fingerprint_band.sql")),
+    // 0007 is taken on another branch; renumbered at merge if needed.
+    ("0008_article_metadata", include_str!("../../schema/0008_article_metadata.sql")),
 ];
 
 pub const DB_FILE: &str = "catalog.sqlite";

@@ -122,6 +122,10 @@ impl Table {
                 "source_name",
                 "sources",
                 "created_at",
+                "lang",
+                "modified_at",
+                "canonical_url",
+                "meta_sources",
             ],
             Table::Claim => &["article_id", "text", "start_byte", "end_byte", "status", "origin", "created_at"],
             Table::Link => &[
@@ -137,6 +141,7 @@ impl Table {
                 "note",
                 "created_by",
                 "created_at",
+                "origin",
             ],
         }
     }
