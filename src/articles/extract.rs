@@ -134,7 +134,7 @@ fn regexes() -> &'static (Regex, Regex, Regex, Regex) {
             re(concat!(
                 r"(?i)^(?:ad|ads|adv|advert|advertisement|advertising|anzeige|werbung|publicidad|publicite|sponsor|sponsored|promo|promoted|banner",
                 r"|share|sharing|shares|sharebar|social|socials|follow|newsletter|subscribe|subscription|signup|paywall|cookie|cookies|consent|gdpr",
-                r"|related|recommended|recommendations|recirculation|trending|popular|mostread|most|outbrain|taboola|more|byline|dateline|timestamp|credit|credits",
+                r"|related|recommended|recommendations|recirculation|trending|popular|mostread|most|outbrain|taboola|more|byline|dateline|timestamp|credit|credits|meta|author|authors",
                 r"|breadcrumb|breadcrumbs|pagination|pager|skip|skiplink|sr|visually|screenreader|offscreen",
                 r"|comment|comments|disqus|discussion|replies|respond|masthead|navbar|navigation|nav|menu|menus|toolbar|topbar|footer|sidebar|rail|widget|widgets",
                 r"|modal|popup|overlay|login|signin|print|tags|tagcloud|keywords|topics|author-bio|bio|copyright|legal|rss|hidden|hide|tooltip)$"
@@ -146,7 +146,7 @@ fn regexes() -> &'static (Regex, Regex, Regex, Regex) {
                 r"(?i)^(?:advertisement|anzeige|werbung|publicidad|publicité|read more|read next|related|see also|more on this|more from",
                 r"|share this|share on|follow us|sign up|subscribe|click here|skip to|lesen sie auch|mehr zum thema|weiterlesen|das könnte sie auch",
                 r"|lire aussi|à lire aussi|a lire aussi|voir aussi|lee también|leer también|ver también|leia também|veja também|saiba mais",
-                r"|©|copyright|all rights reserved|tous droits|alle rechte|todos los derechos|todos os direitos)"
+                r"|view this post on instagram|a post shared by|watch on youtube|©|copyright|all rights reserved|tous droits|alle rechte|todos los derechos|todos os direitos)"
             )),
             // Positive / negative class weights, readability's lists.
             re(r"(?i)-ad-|banner|combx|comment|com-|contact|footer|gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|widget"),
@@ -448,9 +448,11 @@ fn content_roots<'a>(page: &Page<'a>) -> Vec<NodeRef<'a, Node>> {
         _ => String::new(),
     };
     let mut roots = Vec::new();
+    let mut before_top_done = false;
     for sib in parent.children() {
         if sib.id() == top.id() {
             roots.push(sib);
+            before_top_done = true;
             continue;
         }
         let Node::Element(e) = sib.value() else { continue };
@@ -464,7 +466,9 @@ fn content_roots<'a>(page: &Page<'a>) -> Vec<NodeRef<'a, Node>> {
         let st = page.st(sib.id());
         let ld = page.link_density(sib.id());
         let para_like = e.name() == "p" && ((st.text > 80 && ld < 0.25) || (st.text > 0 && st.text <= 80 && ld == 0.0));
-        if score >= threshold || para_like || (st.embed && st.text < 2000) {
+        // A standfirst in its own block just before the body.
+        let standfirst = !before_top_done && st.text > 80 && ld < 0.25 && st.text * 3 < page.st(top.id()).text;
+        if score >= threshold || para_like || standfirst || (st.embed && st.text < 2000) {
             roots.push(sib);
         }
     }

@@ -200,12 +200,13 @@ impl EmbedLinker {
     }
 }
 
-/// The evidence kind of an embed, preferring a detection's media kind over "web" (a tweet
-/// that the sentence calls a video is a video).
+/// The evidence kind of an embed, preferring the detected sentence's media kind for posts (a
+/// tweet or an Instagram post that the sentence calls a video is a video).
 pub(crate) fn embed_kind(e: &Embed, detected: Option<&str>) -> EvidenceKind {
-    let k = match (e.kind.as_str(), detected) {
-        ("web", Some(d @ ("video" | "image" | "audio"))) => d,
-        (k, _) => k,
+    let k = match (e.how.as_str(), detected) {
+        ("img" | "video", _) => e.kind.as_str(),
+        (_, Some(d @ ("video" | "image" | "audio"))) => d,
+        _ => e.kind.as_str(),
     };
     k.parse().unwrap_or(EvidenceKind::Web)
 }
