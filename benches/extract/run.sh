@@ -26,6 +26,10 @@ for f in "$here"/pages/*; do
   [ -f "$work/pages/$name" ] && [ "$work/pages/$name" -nt "$f" ] && continue
   case "$f" in *.gz) gzip -dc "$f" > "$work/pages/$name" ;; *) cp "$f" "$work/pages/$name" ;; esac
 done
+# The layouts written for the tests, as the "written for evcat" group.
+for f in "$root"/tests/data/pages/*.html; do
+  cp "$f" "$work/pages/syn-$(basename "$f")"
+done
 pages=("$work"/pages/*.html)
 echo "extract bench: ${#pages[@]} pages" >&2
 

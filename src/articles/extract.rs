@@ -143,7 +143,7 @@ fn regexes() -> &'static (Regex, Regex, Regex, Regex) {
             re(r"(?i)^(?:article|articlebody|article-body|articletext|story|storybody|post|entry|content|main|body|text|blog|liveblog|live)$"),
             // Short furniture phrases that end up inside content roots.
             re(concat!(
-                r"(?i)^(?:advertisement|anzeige|werbung|publicidad|publicité|read more|read next|related|see also|more on this|more from",
+                r"(?i)^(?:advertisement|anzeige|werbung|publicidad|publicité|related|see also|more on this|more from",
                 r"|share this|share on|follow us|sign up|subscribe|click here|skip to|lesen sie auch|mehr zum thema|weiterlesen|das könnte sie auch",
                 r"|lire aussi|à lire aussi|a lire aussi|voir aussi|lee también|leer también|ver también|leia também|veja também|saiba mais",
                 r"|view this post on instagram|a post shared by|watch on youtube|©|copyright|all rights reserved|tous droits|alle rechte|todos los derechos|todos os direitos)"
@@ -533,7 +533,7 @@ impl Writer<'_, '_> {
         match name {
             "li" | "h2" | "h3" | "h4" | "h5" | "h6" | "dt" | "dd" => ld > 0.5,
             "ul" | "ol" | "dl" | "table" => ld > 0.6 && st.text > 0,
-            "p" => ld > 0.8 && st.text < 300,
+            "p" => ld > 0.95 && st.text < 30,
             "div" | "section" | "header" => ld > 0.7 && st.text < 600 && st.text > 0,
             _ => false,
         }

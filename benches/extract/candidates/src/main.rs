@@ -6,8 +6,9 @@
 
 use std::time::Instant;
 
+/// The crates take text: decode as evcat does (BOM, <meta charset> checked against the bytes).
 fn decode(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    evcat::articles::decode(bytes, true).text
 }
 
 fn dom_smoothie(html: &str) -> String {
