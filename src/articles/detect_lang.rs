@@ -54,7 +54,7 @@ fn build(lang: &str) -> Option<Result<LangRules, regex::Error>> {
             r"(?i)\bfotos?\b|\bbilder?\b|\bbildern\b|\baufnahme\b",
             r"(?i)\bsprachnachricht\w*|\btonaufnahme\w*|\baudio(?:aufnahme|datei|mitschnitt)?\w*|\bnotruf\w*",
             r"(?i)\blive[- ]?stream\w*|\blive übertragen\b|\bliveübertragung\b|\blive-video\b",
-            r"(?i)\bzeig(?:t|en|te|ten)\b|\bzu sehen\b|\bveröffentlicht\w*|\bgeteilt\b|\bteilte\b|\bgepostet\b|\bpostete\b|\bhochgeladen\b|\bkursier\w+|\bverbreite\w+|\baufgetaucht\b|\bdokumentier\w+|\bfesthalt\w+|\bfestgehalten\b",
+            r"(?i)\bzeig(?:t|en|te|ten)\b|\bzu sehen\b|\bveröffentlicht\w*|\bgeteilt\b|\bteilte\b|\bgepostet\b|\bpostete\b|\bhochgeladen\b|\bkursier\w+|\bverbreite\w+|\baufgetaucht\b|\bdokumentier\w+|\bfesthalt\w+|\bfestgehalten\b|\bwertet\b[^.;]{0,40}\baus\b|\bausgewertet\b|\bauswerten\b|\bprüf(?:t|en|te)\b",
             r"(?i)\b(?:schrieb|schreibt|postete|teilte|erklärte|twitterte|kommentierte|verkündete)\b[^.;]{0,60}\b(?:auf|bei|in|über)\b",
             r"\b(?:auf|bei|über|via) X\b",
         ],

@@ -28,6 +28,8 @@ mod saved;
 mod sentences;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod web_tests;
 
 use std::collections::BTreeMap;
 
