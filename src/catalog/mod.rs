@@ -12,6 +12,7 @@
 pub mod actors;
 pub mod articles;
 pub mod claims;
+pub mod embedded;
 pub mod evidence;
 pub mod files;
 pub mod fingerprints;
@@ -46,6 +47,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0005_deferred_search_index", include_str!("../../schema/0005_deferred_search_index.sql")),
     ("0006_fingerprint_band", include_str!("../../schema/0006_fingerprint_band.sql")),
     ("0007_media_facts", include_str!("../../schema/0007_media_facts.sql")),
+    ("0008_article_metadata", include_str!("../../schema/0008_article_metadata.sql")),
 ];
 
 pub const DB_FILE: &str = "catalog.sqlite";

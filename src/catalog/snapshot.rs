@@ -83,6 +83,10 @@ impl RecordKind {
                 "source_name",
                 "sources",
                 "created_at",
+                "lang",
+                "modified_at",
+                "canonical_url",
+                "meta_sources",
             ],
             RecordKind::Claim => &["article_id", "text", "start_byte", "end_byte", "status", "origin", "created_at"],
             RecordKind::Link => &[
@@ -98,6 +102,7 @@ impl RecordKind {
                 "note",
                 "created_by",
                 "created_at",
+                "origin",
             ],
         }
     }
