@@ -9,7 +9,11 @@
 //! 3. records: replaying the log's row snapshots and before/after changes
 //!    yields exactly the current rows (a row edited behind evcat's back, or a
 //!    row with no history, is named);
-//! 4. checkpoint: a published head `SEQ:HASH` is still in the log, unchanged.
+//! 4. checkpoint: a published head `SEQ:HASH[:ROOT]` is still in the log,
+//!    unchanged, and the tree of its first `SEQ` events still has that root.
+//!
+//! The chain pass also recomputes the Merkle tree over the log
+//! ([`custody::tree::check`]) and compares it with the stored nodes.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -19,8 +23,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::catalog::files::Storage;
-use crate::catalog::log;
 use crate::catalog::{actors, snapshot, Catalog, RecordKind};
+use crate::catalog::{log, tree};
+use crate::custody::tree::check::{TreeChecker, TreeProblemKind};
 use crate::custody::{self, Action, Head, Replay, ReplayProblemKind, RowCheck, SealedEvent};
 use crate::error::Result;
 use crate::hash::Sha256;
@@ -52,6 +57,8 @@ pub enum Check {
     Fixity,
     StrayObject,
     Chain,
+    /// The stored Merkle tree nodes against the tree the events give.
+    Tree,
     Record,
     Checkpoint,
 }
@@ -62,6 +69,7 @@ impl fmt::Display for Check {
             Check::Fixity => "fixity",
             Check::StrayObject => "stray-object",
             Check::Chain => "chain",
+            Check::Tree => "tree",
             Check::Record => "record",
             Check::Checkpoint => "checkpoint",
         })
@@ -86,6 +94,8 @@ pub enum ProblemKind {
     Unreferenced,
     /// Chain: sequence, link, hash or signature.
     Chain(custody::ProblemKind),
+    /// Tree: a stored node differs, is missing, or lies beyond the log.
+    Tree(TreeProblemKind),
     /// Record: an event the replay cannot apply.
     Replay(ReplayProblemKind),
     /// Record: a row no event created.
@@ -100,6 +110,8 @@ pub enum ProblemKind {
     Rewritten,
     /// Checkpoint: the published head is no longer in the log.
     Truncated,
+    /// Checkpoint: the tree of the head's events has another root.
+    RootMismatch,
 }
 
 impl fmt::Display for ProblemKind {
@@ -107,6 +119,11 @@ impl fmt::Display for ProblemKind {
         match self {
             ProblemKind::Chain(k) => k.fmt(f),
             ProblemKind::Replay(k) => k.fmt(f),
+            ProblemKind::Tree(k) => f.write_str(match k {
+                TreeProblemKind::NodeMismatch => "node-mismatch",
+                TreeProblemKind::NodeMissing => "node-missing",
+                TreeProblemKind::NodeBeyondLog => "node-beyond-log",
+            }),
             other => f.write_str(match other {
                 ProblemKind::Missing => "missing",
                 ProblemKind::HashMismatch => "hash-mismatch",
@@ -119,6 +136,7 @@ impl fmt::Display for ProblemKind {
                 ProblemKind::FieldChanged => "field-changed",
                 ProblemKind::RowMissing => "row-missing",
                 ProblemKind::Rewritten => "rewritten",
+                ProblemKind::RootMismatch => "root-mismatch",
                 _ => "truncated",
             }),
         }
@@ -301,20 +319,23 @@ fn check_fixity(cat: &Catalog, checked: &mut Checked, problems: &mut Vec<Problem
     Ok(())
 }
 
-/// Verify the chain; returns the verified head. With `replay`, the same
-/// pass also replays the log for the record check, so a long log is read
-/// from SQLite once.
+/// Verify the chain and recompute the tree; returns the verified head (with
+/// the recomputed root) and the root of the tree at `checkpoint`. With
+/// `replay`, the same pass also replays the log for the record check, so a
+/// long log is read from SQLite once.
 fn check_chain(
     cat: &Catalog,
     checked: &mut Checked,
     problems: &mut Vec<Problem>,
     mut replay: Option<&mut Replay>,
-) -> Result<Option<Head>> {
+    checkpoint: Option<u64>,
+) -> Result<(Option<Head>, Option<[u8; 32]>)> {
     let keys: HashMap<String, String> = actors::list(cat)?.into_iter().map(|a| (a.key_id, a.public_key)).collect();
     // Stream the log in batches: memory stays flat however long the log is,
     // and each batch's hashes and signatures are checked in parallel.
     const BATCH: usize = 8192;
     let mut verifier = custody::ChainVerifier::new(&keys);
+    let mut tree_check = TreeChecker::new(tree::stored_nodes(cat)?, checkpoint);
     let mut batch: Vec<SealedEvent> = Vec::with_capacity(BATCH);
     log::for_each(cat, |e| {
         if let Some(r) = replay.as_deref_mut() {
@@ -323,12 +344,33 @@ fn check_chain(
         batch.push(e);
         if batch.len() == BATCH {
             verifier.push_batch(&batch);
+            tree_check.push_batch(&batch);
             batch.clear();
         }
         Ok(())
     })?;
     verifier.push_batch(&batch);
+    tree_check.push_batch(&batch);
     let report = verifier.finish();
+    let tree_report = tree_check.finish();
+    for p in &tree_report.problems {
+        let record = format!("tree node {}/{} (events {})", p.level, p.index, p.events());
+        let message = match p.kind {
+            TreeProblemKind::NodeMismatch => {
+                format!("{record}: the stored node differs from the tree the events give")
+            }
+            TreeProblemKind::NodeMissing => format!("{record}: missing from custody_tree"),
+            TreeProblemKind::NodeBeyondLog => format!("{record}: stored, but the log is not that long"),
+        };
+        problems.push(problem(
+            Check::Tree,
+            record,
+            ProblemKind::Tree(p.kind),
+            p.expected.map(hex::encode),
+            p.found.map(hex::encode),
+            message,
+        ));
+    }
     checked.events = report.checked;
     for p in report.problems {
         problems.push(problem(
@@ -340,7 +382,7 @@ fn check_chain(
             p.message,
         ));
     }
-    Ok(report.head)
+    Ok((report.head.map(|h| h.with_root(tree_report.root)), tree_report.checkpoint_root))
 }
 
 /// Compare the current rows with the log's replay; every difference is named.
@@ -416,9 +458,30 @@ fn check_records(cat: &Catalog, mut replay: Replay, checked: &mut Checked, probl
     Ok(())
 }
 
-fn check_checkpoint(cat: &Catalog, head: &Head, problems: &mut Vec<Problem>) -> Result<()> {
+/// `root`: the root the audit recomputed for the tree of `head.seq` events
+/// (read from the stored tree when the chain was not checked).
+fn check_checkpoint(cat: &Catalog, head: &Head, root: Option<[u8; 32]>, problems: &mut Vec<Problem>) -> Result<()> {
     let record = format!("event #{}", head.seq);
     match log::event(cat, head.seq)? {
+        Some(e) if e.hash == head.hash && head.root.is_some() => {
+            let root = match root {
+                Some(r) => r,
+                None => tree::root_at(cat, head.seq)?,
+            };
+            if Some(root) != head.root {
+                problems.push(problem(
+                    Check::Checkpoint,
+                    record,
+                    ProblemKind::RootMismatch,
+                    Some(head.to_string()),
+                    Some(e.head().with_root(root).to_string()),
+                    format!(
+                        "the tree of events #1..#{} has another root than the published head: an event at or before #{} was changed",
+                        head.seq, head.seq
+                    ),
+                ));
+            }
+        }
         Some(e) if e.hash != head.hash => problems.push(problem(
             Check::Checkpoint,
             record,
@@ -451,8 +514,10 @@ impl Catalog {
         }
         let mut head = None;
         let mut replay = opts.records.then(Replay::new);
+        let mut checkpoint_root = None;
         if opts.log {
-            head = check_chain(self, &mut checked, &mut problems, replay.as_mut())?;
+            (head, checkpoint_root) =
+                check_chain(self, &mut checked, &mut problems, replay.as_mut(), opts.head.map(|h| h.seq))?;
         } else if let Some(r) = replay.as_mut() {
             log::for_each(self, |e| {
                 r.apply(&e.event);
@@ -463,7 +528,7 @@ impl Catalog {
             check_records(self, r, &mut checked, &mut problems)?;
         }
         if let Some(h) = &opts.head {
-            check_checkpoint(self, h, &mut problems)?;
+            check_checkpoint(self, h, checkpoint_root, &mut problems)?;
         }
         if head.is_none() {
             head = log::head(self)?;

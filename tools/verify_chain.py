@@ -1,15 +1,21 @@
 #!/usr/bin/env python3
 """Independent verifier for an evcat custody log (encoding version 1).
 
-Written from the specification in ARCHITECTURE.md ("Custody encoding"), with
-nothing but the Python standard library: it shares no code with evcat, so a
-catalog it accepts is verified by a second implementation. Ed25519 is the
-reference implementation from RFC 8032, section 6 (slow, but exact).
+Written from the specification in ARCHITECTURE.md ("Custody encoding",
+"Merkle tree"), with nothing but the Python standard library: it shares no
+code with evcat, so a catalog it accepts is verified by a second
+implementation. Ed25519 is the reference implementation from RFC 8032,
+section 6 (slow, but exact); the Merkle tree follows RFC 9162's recursive
+definitions and its proof verification algorithms.
 
-    python3 tools/verify_chain.py CATALOG_DIR [--head SEQ:HASH]
-    python3 tools/verify_chain.py --example      # print the spec's worked example
+    python3 tools/verify_chain.py CATALOG_DIR [--head SEQ:HASH[:ROOT]]
+    python3 tools/verify_chain.py --proof PROOF.json [--head SEQ:HASH:ROOT]
+    python3 tools/verify_chain.py --example      # print the spec's worked examples
 
-Exit codes: 0 chain verified, 1 problems found, 2 usage or unreadable catalog.
+CATALOG_DIR may also be a catalog.sqlite, or the custody.sqlite of a bag (its
+proofs.json beside it is then checked too).
+
+Exit codes: 0 verified, 1 problems found, 2 usage or unreadable input.
 """
 
 import hashlib
@@ -205,6 +211,212 @@ def key_id(public):
     return hashlib.sha256(public).hexdigest()[:16]
 
 
+# --- Merkle tree, RFC 9162 section 2.1 --------------------------------------
+
+
+def leaf_hash(data):
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def node_hash(left, right):
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def largest_pow2_below(n):
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    return k
+
+
+def mth(leaves, lo, hi):
+    """MTH(D[lo:hi]) over leaf hashes, by the RFC's recursive definition."""
+    n = hi - lo
+    if n == 0:
+        return hashlib.sha256(b"").digest()
+    if n == 1:
+        return leaves[lo]
+    k = largest_pow2_below(n)
+    return node_hash(mth(leaves, lo, lo + k), mth(leaves, lo + k, hi))
+
+
+def inclusion_path(leaves, m, lo, hi):
+    """PATH(m, D[lo:hi]), leaf level first."""
+    n = hi - lo
+    if n <= 1:
+        return []
+    k = largest_pow2_below(n)
+    if m < k:
+        return inclusion_path(leaves, m, lo, lo + k) + [mth(leaves, lo + k, hi)]
+    return inclusion_path(leaves, m - k, lo + k, hi) + [mth(leaves, lo, lo + k)]
+
+
+def verify_inclusion(index, size, leaf, path, root):
+    """RFC 9162 2.1.3.2; returns None or the reason it fails."""
+    if index >= size:
+        return f"leaf {index} is not in a tree of {size}"
+    fn, sn, r = index, size - 1, leaf
+    for p in path:
+        if sn == 0:
+            return "the proof is too long"
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        return "the proof is too short"
+    return None if r == root else f"the proof leads to root {r.hex()}, not {root.hex()}"
+
+
+def verify_consistency(first, second, first_root, second_root, path):
+    """RFC 9162 2.1.4.2; returns None or the reason it fails."""
+    if first > second:
+        return "the first tree is larger than the second"
+    if first == second or first == 0:
+        if path:
+            return "the proof should be empty"
+        if first == second and first_root != second_root:
+            return "same size, different roots"
+        return None
+    if not path:
+        return "empty proof"
+    path = list(path)
+    if first & (first - 1) == 0:
+        path.insert(0, first_root)
+    fn, sn = first - 1, second - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return "the proof is too long"
+        if fn & 1 or fn == sn:
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        return "the proof is too short"
+    if fr != first_root:
+        return "the proof does not lead back to the first root"
+    if sr != second_root:
+        return "the proof does not lead to the second root"
+    return None
+
+
+def parse_head(text):
+    parts = text.strip().split(":")
+    if len(parts) not in (2, 3):
+        raise ValueError(f"{text!r} is not a head")
+    root = bytes.fromhex(parts[2]) if len(parts) == 3 else None
+    return int(parts[0]), bytes.fromhex(parts[1]), root
+
+
+def head_digest(seq, chain_hash, root):
+    """What timestamps and witnesses sign for a head (ARCHITECTURE.md "Heads")."""
+    return hashlib.sha256(b"evcat-head\x01" + struct.pack(">Q", seq) + chain_hash + root).digest()
+
+
+def event_of_json(e):
+    return dict(seq=e["seq"], subject_type=e["subject_type"], subject_id=e["subject_id"], action=e["action"],
+                actor=e["actor"], at=e["at"], host=e["host"], location=e["location"], reason=e["reason"],
+                details=e["details"], prev_hash=bytes.fromhex(e["prev_hash"]))
+
+
+def verify_proof_doc(doc, trusted=None):
+    """Check a proof document of `evcat log --proof/--consistency`; returns problems."""
+    kind = doc.get("proof")
+    if kind == "inclusion":
+        seq, chash, root = parse_head(doc["head"])
+        if root is None:
+            return ["the head has no tree root"]
+        problems = []
+        ehash = bytes.fromhex(doc["event_hash"])
+        if doc.get("event") is not None:
+            computed = hashlib.sha256(encode(event_of_json(doc["event"]))).digest()
+            if computed != ehash or doc["event"]["hash"] != doc["event_hash"]:
+                problems.append(f"the event does not hash to {doc['event_hash']} (recomputed {computed.hex()})")
+        if doc["seq"] == seq and ehash != chash:
+            problems.append("the head's own event differs from the head's chain hash")
+        why = verify_inclusion(doc["seq"] - 1, seq, leaf_hash(ehash), [bytes.fromhex(p) for p in doc["path"]], root)
+        if why:
+            problems.append(f"inclusion of event #{doc['seq']}: {why}")
+        anchor = (seq, chash, root)
+    elif kind == "consistency":
+        s1, h1, r1 = parse_head(doc["first"])
+        s2, h2, r2 = parse_head(doc["second"])
+        if r1 is None or r2 is None:
+            return ["a head has no tree root"]
+        problems = []
+        why = verify_consistency(s1, s2, r1, r2, [bytes.fromhex(p) for p in doc["path"]])
+        if why:
+            problems.append(f"consistency {s1} -> {s2}: {why}")
+        anchor = (s1, h1, r1)
+    else:
+        return [f"not a proof document (proof = {kind!r})"]
+    if trusted is not None:
+        t = parse_head(trusted)
+        if t[0] != anchor[0] or t[1] != anchor[1] or (t[2] is not None and t[2] != anchor[2]):
+            problems.append("the proof is not about the trusted head")
+    return problems
+
+
+def verify_proof_file(path, trusted=None):
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    problems = verify_proof_doc(doc, trusted)
+    for pr in problems:
+        print(pr)
+    if problems:
+        print(f"FAILED: {len(problems)} problem(s)")
+        return 1
+    print(f"OK: {doc['proof']} proof verified")
+    return 0
+
+
+def verify_bag_proofs(path, hashes):
+    """A bag's proofs.json: every event in the bag is in the tree of the bag's
+    head, and each earlier head the bag names is consistent with it."""
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    problems = []
+    seq, chash, root = parse_head(doc["head"])
+    if root is None:
+        return ["proofs.json: the head has no tree root"]
+    if hashes.get(seq) != chash.hex():
+        problems.append(f"proofs.json: the head #{seq} is not the bag's head event")
+    proven = {}
+    for p in doc.get("inclusion", []):
+        proven[p["seq"]] = [bytes.fromhex(x) for x in p["path"]]
+    for q, h in sorted(hashes.items()):
+        if q not in proven:
+            problems.append(f"event #{q}: no inclusion proof in proofs.json")
+            continue
+        why = verify_inclusion(q - 1, seq, leaf_hash(bytes.fromhex(h)), proven[q], root)
+        if why:
+            problems.append(f"event #{q}: not in the tree of the bag's head: {why}")
+    for c in doc.get("consistency", []):
+        s1, _, r1 = parse_head(c["from"])
+        why = verify_consistency(s1, seq, r1, root, [bytes.fromhex(x) for x in c["path"]])
+        if why:
+            problems.append(f"head {c['from']}: the bag's head does not extend it: {why}")
+    if not problems:
+        withheld = seq - len(hashes)
+        print(f"proofs: {len(hashes)} events proven in the tree of head #{seq}; {withheld} events withheld")
+    return problems
+
+
 # --- verification ----------------------------------------------------------
 
 
@@ -224,6 +436,7 @@ def verify_catalog(path, head=None):
     prev_seq, prev_hash = 0, GENESIS
     count = 0
     hashes = {}
+    order = []
     rows = con.execute(
         "SELECT seq, subject_type, subject_id, action, actor, at, host, location, reason,"
         " details, prev_hash, hash, key_id, signature FROM custody_event ORDER BY seq"
@@ -250,20 +463,31 @@ def verify_catalog(path, head=None):
         elif not ed25519_verify(pub, bytes.fromhex(h), bytes.fromhex(sig)):
             problems.append(f"event #{seq}: bad signature")
         hashes[seq] = h
+        order.append(seq)
         prev_seq, prev_hash = seq, bytes.fromhex(h)
+    # The tree over the log, when the log is whole (a partial bag's events are
+    # checked against its proofs instead, below).
+    whole = order == list(range(1, len(order) + 1))
+    leaves = [leaf_hash(bytes.fromhex(hashes[q])) for q in order] if whole else None
     if head is not None:
-        hseq, hhash = head.split(":", 1)
-        got = hashes.get(int(hseq))
+        hseq, hhash, hroot = parse_head(head)
+        got = hashes.get(hseq)
         if got is None:
             problems.append(f"published head #{hseq} is not in the log")
-        elif got != hhash.lower():
+        elif got != hhash.hex():
             problems.append(f"event #{hseq}: differs from the published head (log rewritten)")
+        elif hroot is not None and leaves is not None and mth(leaves, 0, hseq) != hroot:
+            problems.append(f"the tree of events #1..#{hseq} has another root than the published head")
+    proofs = os.path.join(os.path.dirname(db), "proofs.json")
+    if os.path.exists(proofs):
+        problems += verify_bag_proofs(proofs, hashes)
     for pr in problems:
         print(pr)
     if problems:
         print(f"FAILED: {len(problems)} problem(s) in {count} events")
         return 1
-    print(f"OK: {count} events verified, head {prev_seq}:{prev_hash.hex()}")
+    root = f":{mth(leaves, 0, len(leaves)).hex()}" if leaves else ""
+    print(f"OK: {count} events verified, head {prev_seq}:{prev_hash.hex()}{root}")
     return 0
 
 
@@ -282,6 +506,16 @@ def example():
     print("encoding  ", enc.hex())
     print("hash      ", h.hex())
     print("signature ", sig.hex())
+    # The tree example: this event, then two events whose hashes are 32 bytes
+    # of 0x02 and of 0x03.
+    leaves = [leaf_hash(x) for x in (h, bytes([2] * 32), bytes([3] * 32))]
+    for i, x in enumerate(leaves):
+        print(f"leaf {i}    ", x.hex())
+    print("root 2    ", mth(leaves, 0, 2).hex())
+    root = mth(leaves, 0, 3)
+    print("root 3    ", root.hex())
+    print("path 1 / 3", " ".join(x.hex() for x in inclusion_path(leaves, 1, 0, 3)))
+    print("head 3 statement digest", head_digest(3, bytes([3] * 32), root).hex())
     return 0
 
 
@@ -292,6 +526,8 @@ def main(argv):
         return verify_catalog(argv[1])
     if len(argv) == 4 and argv[2] == "--head":
         return verify_catalog(argv[1], argv[3])
+    if len(argv) in (3, 5) and argv[1] == "--proof":
+        return verify_proof_file(argv[2], argv[4] if len(argv) == 5 and argv[3] == "--head" else None)
     print(__doc__, file=sys.stderr)
     return 2
 

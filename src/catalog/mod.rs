@@ -21,6 +21,7 @@ pub mod log;
 pub mod search;
 pub mod snapshot;
 pub mod trace;
+pub mod tree;
 
 use std::cell::OnceCell;
 use std::fs;
@@ -45,6 +46,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0004_custody_action_index", include_str!("../../schema/0004_custody_action_index.sql")),
     ("0005_deferred_search_index", include_str!("../../schema/0005_deferred_search_index.sql")),
     ("0006_fingerprint_band", include_str!("../../schema/0006_fingerprint_band.sql")),
+    ("0010_custody_tree", include_str!("../../schema/0010_custody_tree.sql")),
 ];
 
 pub const DB_FILE: &str = "catalog.sqlite";
@@ -283,6 +285,7 @@ impl Catalog {
         let mut w = Writer { tx, signer, head, appended: Vec::new(), unsigned: Vec::new() };
         let out = f(&mut w)?;
         w.sign_and_insert_events()?;
+        tree::extend(&w.tx, w.head.seq)?;
         search::reindex_dirty(&w.tx)?;
         w.tx.commit().map_err(Error::from_db)?;
         Ok(out)
@@ -325,7 +328,7 @@ impl Writer<'_> {
         };
         let hash = custody::event_hash(&event)?;
         let seq = event.seq;
-        self.head = Head { seq, hash };
+        self.head = Head::chain(seq, hash);
         self.appended.push(seq);
         self.unsigned.push(event);
         // Bounded: a 100,000-claim article import appends ~300,000 events.

@@ -2,12 +2,15 @@
 
 use std::path::PathBuf;
 
+use std::io::Read as _;
+
 use clap::{Args, Subcommand};
+use serde::Serialize;
 use serde_json::json;
 
 use evcat::audit::{AuditOptions, AuditReport};
-use evcat::catalog::{actors, log};
-use evcat::custody::Head;
+use evcat::catalog::{actors, log, tree};
+use evcat::custody::{Head, Proof};
 use evcat::ids::Ref;
 use evcat::Result;
 
@@ -59,9 +62,19 @@ pub enum CustodyCmd {
 
 #[derive(Debug, Args)]
 pub struct LogArgs {
-    /// Print only the head (SEQ:HASH) to publish as a checkpoint.
-    #[arg(long)]
-    pub head: bool,
+    /// Print only the head (SEQ:CHAIN_HASH:TREE_ROOT) to publish as a
+    /// checkpoint. With a value (also an older SEQ:HASH), check that it is a
+    /// head of this log and print it in full; with --proof, the head to prove
+    /// against.
+    #[arg(long, value_name = "HEAD", num_args = 0..=1, conflicts_with = "consistency")]
+    pub head: Option<Option<Head>>,
+    /// Print an inclusion proof of event SEQ in the tree of the current head
+    /// (or of --head HEAD); verify it with `evcat verify-proof`.
+    #[arg(long, value_name = "SEQ", conflicts_with = "consistency")]
+    pub proof: Option<u64>,
+    /// Print a proof that head H2 extends head H1 (the log only grew between them).
+    #[arg(long, num_args = 2, value_names = ["H1", "H2"])]
+    pub consistency: Option<Vec<Head>>,
     /// Only events after this sequence number.
     #[arg(long, default_value_t = 0)]
     pub since: u64,
@@ -71,8 +84,9 @@ pub struct LogArgs {
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// A published head (SEQ:HASH) that must still be in the log unchanged.
-    #[arg(long, value_name = "SEQ:HASH")]
+    /// A published head (SEQ:CHAIN_HASH:TREE_ROOT, or an older SEQ:HASH) that
+    /// must still be in the log unchanged.
+    #[arg(long, value_name = "HEAD")]
     pub head: Option<Head>,
     /// Only re-hash objects and in-place files.
     #[arg(long, conflicts_with = "log_only")]
@@ -150,8 +164,19 @@ pub fn custody(ctx: &Ctx, a: CustodyArgs) -> Result<u8> {
 
 pub fn log_cmd(ctx: &Ctx, a: LogArgs) -> Result<u8> {
     let cat = ctx.open()?;
-    if a.head {
-        let head = log::head(&cat)?;
+    if let Some(seq) = a.proof {
+        let p = Proof::Inclusion(tree::inclusion_proof(&cat, seq, a.head.flatten().as_ref())?);
+        return emit_proof(ctx, &p);
+    }
+    if let Some(heads) = a.consistency {
+        let p = Proof::Consistency(tree::consistency_proof(&cat, &heads[0], &heads[1])?);
+        return emit_proof(ctx, &p);
+    }
+    if let Some(given) = a.head {
+        let head = match given {
+            None => log::head(&cat)?,
+            Some(h) => Some(tree::resolve_head(&cat, Some(&h))?),
+        };
         let text = head.as_ref().map(ToString::to_string);
         ctx.out
             .emit(&json!({ "head": text }), || format!("{}\n", text.clone().unwrap_or_else(|| "empty log".into())))?;
@@ -178,6 +203,73 @@ pub fn log_cmd(ctx: &Ctx, a: LogArgs) -> Result<u8> {
             .collect()
     })?;
     Ok(0)
+}
+
+/// A proof is a JSON document either way: people save it to a file and hand
+/// it on, so the text form is the same document, pretty-printed.
+fn emit_proof(ctx: &Ctx, p: &Proof) -> Result<u8> {
+    let text =
+        serde_json::to_string_pretty(p).map_err(|e| evcat::Error::Json { context: "proof".into(), source: e })?;
+    ctx.out.emit(p, || format!("{text}\n"))?;
+    Ok(0)
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyProofArgs {
+    /// A proof document written by `evcat log --proof` or `--consistency` (`-` for stdin).
+    pub file: PathBuf,
+    /// A head you trust (published, timestamped or witnessed): the proof must
+    /// be against it (inclusion) or start from it (consistency).
+    #[arg(long, value_name = "HEAD")]
+    pub head: Option<Head>,
+}
+
+/// The outcome of `evcat verify-proof`.
+#[derive(Debug, Serialize)]
+struct ProofCheck {
+    valid: bool,
+    proof: &'static str,
+    statement: String,
+    problem: Option<String>,
+}
+
+/// Check a proof document offline: no catalog is opened.
+pub fn verify_proof(ctx: &Ctx, a: VerifyProofArgs) -> Result<u8> {
+    let text = if a.file.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin().take(16 << 20), &mut s)
+            .map_err(|e| evcat::Error::io("read", "stdin", e))?;
+        s
+    } else {
+        let meta = std::fs::metadata(&a.file).map_err(|e| evcat::Error::io("read", &a.file, e))?;
+        if meta.len() > 16 << 20 {
+            return Err(evcat::Error::invalid("proof", a.file.display().to_string(), "larger than 16 MB"));
+        }
+        std::fs::read_to_string(&a.file).map_err(|e| evcat::Error::io("read", &a.file, e))?
+    };
+    let proof: Proof = serde_json::from_str(&text).map_err(|e| {
+        evcat::Error::invalid("proof", a.file.display().to_string(), format!("not a proof document: {e}"))
+    })?;
+    let (kind, statement, anchor) = match &proof {
+        Proof::Inclusion(p) => (
+            "inclusion",
+            format!("event #{} ({}) is in the log of head {}", p.seq, hex::encode(p.event_hash), p.head),
+            p.head,
+        ),
+        Proof::Consistency(p) => ("consistency", format!("head {} extends head {}", p.second, p.first), p.first),
+    };
+    let mut problem = proof.verify().err().map(|e| e.to_string());
+    if let Some(trusted) = &a.head {
+        if problem.is_none() && !trusted.agrees_with(&anchor) {
+            problem = Some(format!("the proof is about head {anchor}, not the head you trust, {trusted}"));
+        }
+    }
+    let check = ProofCheck { valid: problem.is_none(), proof: kind, statement, problem };
+    ctx.out.emit(&check, || match &check.problem {
+        None => format!("proof verified: {}\n", check.statement),
+        Some(p) => format!("proof FAILED: {p}\n  (it claims: {})\n", check.statement),
+    })?;
+    Ok(if check.valid { 0 } else { 1 })
 }
 
 fn audit_text(r: &AuditReport) -> String {
