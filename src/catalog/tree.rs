@@ -12,20 +12,20 @@ use crate::custody::{ConsistencyProof, Head, InclusionProof, SealedEvent};
 use crate::error::{Error, Result};
 
 /// The catalog's log as a [`NodeSource`]: leaf `i` is event `seq = i + 1`.
+/// It keeps the last 256-leaf block it read: the in-block siblings of one
+/// proof (up to 8 ranges) all come from the same block, and so do the
+/// proofs of neighbouring events a bag carries.
 pub(crate) struct LogNodes<'c> {
     conn: &'c Connection,
+    block: Option<(u64, Vec<Hash>)>,
 }
 
 impl<'c> LogNodes<'c> {
     pub(crate) fn new(conn: &'c Connection) -> Self {
-        LogNodes { conn }
+        LogNodes { conn, block: None }
     }
-}
 
-impl NodeSource for LogNodes<'_> {
-    type Error = Error;
-
-    fn leaf_hashes(&mut self, start: u64, end: u64) -> Result<Vec<Hash>> {
+    fn read(&self, start: u64, end: u64) -> Result<Vec<Hash>> {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT seq, hash FROM custody_event WHERE seq > ?1 AND seq <= ?2 ORDER BY seq")?;
@@ -42,6 +42,27 @@ impl NodeSource for LogNodes<'_> {
             }
             out.push(tree::leaf_hash(&h));
         }
+        Ok(out)
+    }
+}
+
+impl NodeSource for LogNodes<'_> {
+    type Error = Error;
+
+    fn leaf_hashes(&mut self, start: u64, end: u64) -> Result<Vec<Hash>> {
+        let size = 1u64 << STORED_LEVEL;
+        let b = start / size;
+        let out = if end > start && (end - 1) / size == b {
+            if self.block.as_ref().is_none_or(|(cached, _)| *cached != b) {
+                // The whole block, or as much of it as the log holds.
+                self.block = Some((b, self.read(b * size, (b + 1) * size)?));
+            }
+            let cached = self.block.as_ref().map(|(_, l)| l.as_slice()).unwrap_or_default();
+            let (lo, hi) = ((start - b * size) as usize, (end - b * size) as usize);
+            cached.get(lo..hi.min(cached.len())).unwrap_or_default().to_vec()
+        } else {
+            self.read(start, end)?
+        };
         if out.len() as u64 != end - start {
             return Err(Error::Corrupt(format!(
                 "custody event #{} is missing; run `evcat audit`",
@@ -162,6 +183,13 @@ pub fn inclusion_proof(cat: &Catalog, seq: u64, head: Option<&Head>) -> Result<I
         super::log::event(cat, seq)?.ok_or_else(|| Error::not_found(format!("custody event #{seq}")))?;
     let path = tree::inclusion_path(&mut LogNodes::new(cat.conn()), seq - 1, head.seq)?;
     Ok(InclusionProof { head, seq, event_hash: event.hash, path, event: Some(Box::new(event)) })
+}
+
+/// Audit paths of events `seqs` in the tree of the first `size` events
+/// (one source, so neighbouring events share their block reads).
+pub(crate) fn inclusion_paths(cat: &Catalog, size: u64, seqs: &[u64]) -> Result<Vec<Vec<Hash>>> {
+    let mut src = LogNodes::new(cat.conn());
+    seqs.iter().map(|&seq| tree::inclusion_path(&mut src, seq - 1, size)).collect()
 }
 
 /// Proof that head `second` extends head `first`.

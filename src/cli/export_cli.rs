@@ -210,14 +210,32 @@ fn check_text(c: &BagCheck) -> String {
     }
     if c.valid {
         s.push_str(&format!(
-            "bag verified: {} payload files ({} bytes), {} events verified ({} gaps where other records' events were left out), {} records match their events; head {}\n",
+            "bag verified: {} payload files ({} bytes), {} events verified, {} records match their events; head {}\n",
             c.payload_files,
             c.payload_bytes,
             c.events_verified,
-            c.chain_gaps,
             c.records_verified,
             c.head.as_deref().unwrap_or("-")
         ));
+        if c.events_proven > 0 {
+            let mut ranges = c.withheld.iter().take(6).cloned().collect::<Vec<_>>().join(", ");
+            if c.withheld.len() > 6 {
+                ranges.push_str(", ...");
+            }
+            s.push_str(&format!(
+                "every event is proven in the Merkle tree of the head; {} events of other records are withheld{}\n",
+                c.withheld_events,
+                if ranges.is_empty() { String::new() } else { format!(" ({ranges})") }
+            ));
+        } else {
+            s.push_str(&format!(
+                "no Merkle proofs (a bag from before them): {} gaps where other records' events were left out are unchecked\n",
+                c.chain_gaps
+            ));
+        }
+        for h in &c.consistent_heads {
+            s.push_str(&format!("the head extends earlier head {h}\n"));
+        }
     } else {
         s.push_str(&format!("bag REJECTED: {} problem(s); nothing was imported\n", c.problems.len()));
     }

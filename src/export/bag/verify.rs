@@ -11,8 +11,9 @@ use std::path::{Component, Path, PathBuf};
 
 use serde_json::Value;
 
-use super::{payload_digest, BagCheck, Entry, Metadata, ACTORS, EVENTS, HEAD, MANIFEST, METADATA, TAGMANIFEST};
-use crate::custody::{self, Action, ChainVerifier, ProblemKind, Replay, RowCheck, RowState, SealedEvent};
+use super::proofs::{check_proofs, BagProofs};
+use super::{payload_digest, BagCheck, Entry, Metadata, ACTORS, EVENTS, HEAD, MANIFEST, METADATA, PROOFS, TAGMANIFEST};
+use crate::custody::{self, Action, ChainVerifier, Head, ProblemKind, Replay, RowCheck, RowState, SealedEvent};
 use crate::error::{Error, Result};
 use crate::hash::{hash_reader, Sha256};
 use crate::ids::{RecordKind, Subject};
@@ -29,6 +30,8 @@ pub(super) struct BagLog {
     pub events: Vec<SealedEvent>,
     /// What `head.txt` says.
     pub head: String,
+    /// `proofs.json`; `None` in bags from before the tree.
+    pub proofs: Option<BagProofs>,
 }
 
 /// A verified bag, ready to merge.
@@ -311,7 +314,12 @@ fn load_log(root: &Path, listed: &[Entry]) -> std::result::Result<BagLog, String
         }
         events.push(serde_json::from_str(line).map_err(|e| format!("{EVENTS} line {}: {e}", n + 1))?);
     }
-    Ok(BagLog { metadata, actors, events, head: load(HEAD)?.trim().to_string() })
+    let proofs = if listed.iter().any(|e| e.rel == PROOFS) {
+        Some(serde_json::from_str(&load(PROOFS)?).map_err(|e| format!("{PROOFS}: {e}"))?)
+    } else {
+        None
+    };
+    Ok(BagLog { metadata, actors, events, head: load(HEAD)?.trim().to_string(), proofs })
 }
 
 // ---------------------------------------------------------------------------
@@ -387,12 +395,17 @@ fn check_head(log: &BagLog, info: &BTreeMap<String, String>, listed: &[Entry], c
         return;
     };
     let last_head = last.head().to_string();
-    if log.head != last_head {
-        check.problems.push(format!("{HEAD} says {} but the last exported event is {last_head}", log.head));
+    let head = match log.head.parse::<Head>() {
+        Ok(h) if h.agrees_with(&last.head()) => h,
+        _ => {
+            check.problems.push(format!("{HEAD} says {} but the last exported event is {last_head}", log.head));
+            last.head()
+        }
+    };
+    if info.get("Evcat-Custody-Head").is_some_and(|h| *h != log.head) {
+        check.problems.push(format!("bag-info.txt Evcat-Custody-Head differs from {HEAD} ({})", log.head));
     }
-    if info.get("Evcat-Custody-Head").is_some_and(|h| *h != last_head) {
-        check.problems.push(format!("bag-info.txt Evcat-Custody-Head differs from the last event {last_head}"));
-    }
+    check_proofs(log.proofs.as_ref(), &log.events, &head, check);
     let digest = payload_digest(listed).sha256;
     let signed = last.event.detail_str("payload_manifest_sha256");
     if last.event.action() != Action::Exported || signed != Some(digest.as_str()) {
@@ -411,7 +424,7 @@ fn check_head(log: &BagLog, info: &BTreeMap<String, String>, listed: &[Entry], c
         check.problems.push("metadata.json names a different source catalog than the custody log".into());
     }
     check.source_catalog = log.metadata.source_catalog.clone();
-    check.head = Some(last_head);
+    check.head = Some(head.to_string());
 }
 
 /// Replay the bag's events (the one replay, as `audit` does) and compare
