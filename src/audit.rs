@@ -31,6 +31,8 @@ use crate::error::Result;
 use crate::hash::Sha256;
 use crate::ids::Subject;
 use crate::store::{self, Fixity};
+use crate::timestamp::record::{StampCheck, StampProblemKind};
+use crate::timestamp::TsaTrust;
 
 /// Which checks to run.
 #[derive(Debug, Clone)]
@@ -42,11 +44,14 @@ pub struct AuditOptions {
     pub head: Option<Head>,
     /// Append a `verified` event when the audit is clean.
     pub record_result: bool,
+    /// Certificates trusted to issue time-stamps; without them tokens are
+    /// checked for imprint and signature, not for their chain.
+    pub tsa_trust: Option<TsaTrust>,
 }
 
 impl Default for AuditOptions {
     fn default() -> Self {
-        AuditOptions { objects: true, log: true, records: true, head: None, record_result: true }
+        AuditOptions { objects: true, log: true, records: true, head: None, record_result: true, tsa_trust: None }
     }
 }
 
@@ -61,6 +66,8 @@ pub enum Check {
     Tree,
     Record,
     Checkpoint,
+    /// Time-stamps (RFC 3161 tokens, OpenTimestamps proofs) of heads and files.
+    Timestamp,
 }
 
 impl fmt::Display for Check {
@@ -72,6 +79,7 @@ impl fmt::Display for Check {
             Check::Tree => "tree",
             Check::Record => "record",
             Check::Checkpoint => "checkpoint",
+            Check::Timestamp => "timestamp",
         })
     }
 }
@@ -112,6 +120,8 @@ pub enum ProblemKind {
     Truncated,
     /// Checkpoint: the tree of the head's events has another root.
     RootMismatch,
+    /// Timestamp: a token or proof that does not prove what it says.
+    Stamp(StampProblemKind),
 }
 
 impl fmt::Display for ProblemKind {
@@ -119,6 +129,7 @@ impl fmt::Display for ProblemKind {
         match self {
             ProblemKind::Chain(k) => k.fmt(f),
             ProblemKind::Replay(k) => k.fmt(f),
+            ProblemKind::Stamp(k) => k.fmt(f),
             ProblemKind::Tree(k) => f.write_str(match k {
                 TreeProblemKind::NodeMismatch => "node-mismatch",
                 TreeProblemKind::NodeMissing => "node-missing",
@@ -182,6 +193,8 @@ pub struct AuditReport {
     pub recorded_as: Option<u64>,
     /// Why no `verified` event was recorded, when one was wanted.
     pub not_recorded_because: Option<String>,
+    /// Every time-stamp in the log, checked (attested times included).
+    pub timestamps: Vec<StampCheck>,
     pub seconds: f64,
 }
 
@@ -530,6 +543,20 @@ impl Catalog {
         if let Some(h) = &opts.head {
             check_checkpoint(self, h, checkpoint_root, &mut problems)?;
         }
+        let timestamps = if opts.log { self.check_timestamps(opts.tsa_trust.as_ref())? } else { Vec::new() };
+        for t in &timestamps {
+            for p in &t.problems {
+                let record = format!("event #{}", t.seq);
+                problems.push(problem(
+                    Check::Timestamp,
+                    record,
+                    ProblemKind::Stamp(p.kind),
+                    None,
+                    None,
+                    p.message.clone(),
+                ));
+            }
+        }
         if head.is_none() {
             head = log::head(self)?;
         }
@@ -560,6 +587,7 @@ impl Catalog {
             problems,
             recorded_as,
             not_recorded_because,
+            timestamps,
             seconds: started.elapsed().as_secs_f64(),
         })
     }

@@ -73,6 +73,10 @@ pub enum Error {
     #[error(transparent)]
     Custody(#[from] crate::custody::CustodyError),
 
+    /// A Time-Stamping Authority could not be reached or gave no usable token.
+    #[error("time-stamping authority {url}: {reason}")]
+    Tsa { url: String, reason: String },
+
     /// JSON (de)serialisation of stored details failed.
     #[error("JSON error in {context}: {source}")]
     Json {
@@ -108,7 +112,8 @@ impl Error {
             | Error::Conflict(_)
             | Error::Unsupported { .. }
             | Error::Io { .. }
-            | Error::CatalogExists { .. } => 2,
+            | Error::CatalogExists { .. }
+            | Error::Tsa { .. } => 2,
             Error::NoCatalog { .. }
             | Error::SchemaTooNew { .. }
             | Error::Busy

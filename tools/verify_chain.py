@@ -8,7 +8,7 @@ implementation. Ed25519 is the reference implementation from RFC 8032,
 section 6 (slow, but exact); the Merkle tree follows RFC 9162's recursive
 definitions and its proof verification algorithms.
 
-    python3 tools/verify_chain.py CATALOG_DIR [--head SEQ:HASH[:ROOT]]
+    python3 tools/verify_chain.py CATALOG_DIR [--head SEQ:HASH[:ROOT]] [--tsa-trust ROOTS.pem]
     python3 tools/verify_chain.py --proof PROOF.json [--head SEQ:HASH:ROOT]
     python3 tools/verify_chain.py --example      # print the spec's worked examples
 
@@ -385,15 +385,17 @@ def verify_proof_file(path, trusted=None):
     return 0
 
 
-def verify_bag_proofs(path, hashes):
+def verify_bag_proofs(path, hashes, proven_heads):
     """A bag's proofs.json: every event in the bag is in the tree of the bag's
-    head, and each earlier head the bag names is consistent with it."""
+    head, and each earlier head the bag names is consistent with it (those
+    are added to proven_heads)."""
     with open(path, encoding="utf-8") as f:
         doc = json.load(f)
     problems = []
     seq, chash, root = parse_head(doc["head"])
     if root is None:
         return ["proofs.json: the head has no tree root"]
+    proven_heads.add(doc["head"])
     if hashes.get(seq) != chash.hex():
         problems.append(f"proofs.json: the head #{seq} is not the bag's head event")
     if doc.get("complete"):
@@ -419,6 +421,8 @@ def verify_bag_proofs(path, hashes):
         why = verify_consistency(s1, seq, r1, root, [bytes.fromhex(x) for x in c["path"]])
         if why:
             problems.append(f"head {c['from']}: the bag's head does not extend it: {why}")
+        else:
+            proven_heads.add(c["from"])
     if not problems and hashes:
         withheld = seq - len(hashes)
         print(f"proofs: {len(hashes)} events proven in the tree of head #{seq}; {withheld} events withheld")
@@ -427,10 +431,115 @@ def verify_bag_proofs(path, hashes):
     return problems
 
 
+# --- time-stamps: RFC 3161 imprints (openssl CLI for the CMS signature) -----
+
+
+def der_read(buf, pos):
+    """One DER element at pos: (tag, content, next position)."""
+    tag = buf[pos]
+    n = buf[pos + 1]
+    pos += 2
+    if n & 0x80:
+        k = n & 0x7F
+        if k == 0 or k > 4:
+            raise ValueError("unsupported DER length")
+        n = int.from_bytes(buf[pos:pos + k], "big")
+        pos += k
+    if pos + n > len(buf):
+        raise ValueError("truncated DER")
+    return tag, buf[pos:pos + n], pos + n
+
+
+def der_children(content):
+    out, pos = [], 0
+    while pos < len(content):
+        tag, c, pos = der_read(content, pos)
+        out.append((tag, c))
+    return out
+
+
+SHA256_OID = bytes.fromhex("608648016503040201")
+
+
+def token_imprint(token):
+    """The SHA-256 message imprint of an RFC 3161 token (ContentInfo ->
+    SignedData -> encapContentInfo -> TSTInfo -> messageImprint)."""
+    _, ci, _ = der_read(token, 0)
+    signed = der_children(der_children(ci)[1][1])[0][1]  # [0] EXPLICIT SignedData
+    encap = der_children(signed)[2][1]
+    econtent = der_children(der_children(encap)[1][1])[0][1]  # [0] EXPLICIT OCTET STRING
+    _, tst, _ = der_read(econtent, 0)
+    imprint = der_children(tst)[2][1]
+    alg, digest = der_children(imprint)
+    oid = der_children(alg[1])[0][1]
+    if oid != SHA256_OID:
+        raise ValueError("the imprint is not SHA-256")
+    return digest[1]
+
+
+def verify_timestamps(con, hashes, leaves, trust, proven_heads):
+    """Every `timestamped` event: its imprint is the stamped head's statement
+    digest (the head being this log's) or the stamped file's SHA-256; with a
+    trust store, `openssl ts -verify` checks the token's signature and chain."""
+    import subprocess
+    import tempfile
+    problems, checked = [], 0
+    files = {}
+    try:
+        files = dict(con.execute("SELECT id, sha256 FROM file"))
+    except sqlite3.Error:
+        pass  # a bag's custody.sqlite has no file table
+    rows = con.execute("SELECT seq, subject_type, subject_id, details FROM custody_event"
+                       " WHERE action = 'timestamped' ORDER BY seq")
+    for seq, st, sid, details in rows:
+        d = json.loads(details)
+        checked += 1
+        if "head" in d:
+            hseq, hhash, hroot = parse_head(d["head"])
+            if hroot is None:
+                problems.append(f"event #{seq}: the stamped head has no tree root")
+                continue
+            want = head_digest(hseq, hhash, hroot)
+            in_log = hashes.get(hseq) == hhash.hex() and leaves is not None and hseq <= len(leaves) \
+                and mth(leaves, 0, hseq) == hroot
+            if not in_log and d["head"] not in proven_heads:
+                problems.append(f"event #{seq}: the stamped head #{hseq} is not a head of this log")
+        elif "sha256" in d:
+            want = bytes.fromhex(d["sha256"])
+            if st == "file" and sid in files and files[sid] != d["sha256"]:
+                problems.append(f"event #{seq}: file {sid} no longer has the stamped SHA-256")
+        else:
+            problems.append(f"event #{seq}: a time-stamp of nothing known")
+            continue
+        try:
+            if d.get("kind") == "rfc3161":
+                token = bytes.fromhex(d["token"])
+                got = token_imprint(token)
+            else:
+                ots = bytes.fromhex(d["ots"])
+                got = ots[33:65] if ots[32:33] == b"\x08" else None
+        except (ValueError, IndexError, KeyError) as e:
+            problems.append(f"event #{seq}: unreadable time-stamp ({e})")
+            continue
+        if got != want:
+            problems.append(f"event #{seq}: the time-stamp is for another imprint ({got.hex() if got else '?'})")
+            continue
+        if trust and d.get("kind") == "rfc3161":
+            with tempfile.NamedTemporaryFile(suffix=".tst") as f:
+                f.write(token)
+                f.flush()
+                r = subprocess.run(["openssl", "ts", "-verify", "-token_in", "-in", f.name, "-digest",
+                                    want.hex(), "-CAfile", trust], capture_output=True, text=True)
+                if r.returncode != 0:
+                    problems.append(f"event #{seq}: openssl ts -verify rejects the token: "
+                                    f"{(r.stdout + r.stderr).strip().splitlines()[-1:]}")
+    return checked, problems
+
+
 # --- verification ----------------------------------------------------------
 
 
-def verify_catalog(path, head=None):
+def verify_catalog(path, head=None, trust=None):
     db = os.path.join(path, "catalog.sqlite") if os.path.isdir(path) else path
     if not os.path.exists(db):
         print(f"verify_chain: no catalog at {db}", file=sys.stderr)
@@ -488,9 +597,14 @@ def verify_catalog(path, head=None):
             problems.append(f"event #{hseq}: differs from the published head (log rewritten)")
         elif hroot is not None and leaves is not None and mth(leaves, 0, hseq) != hroot:
             problems.append(f"the tree of events #1..#{hseq} has another root than the published head")
+    proven_heads = set()
     proofs = os.path.join(os.path.dirname(db), "proofs.json")
     if os.path.exists(proofs):
-        problems += verify_bag_proofs(proofs, hashes)
+        problems += verify_bag_proofs(proofs, hashes, proven_heads)
+    stamps, stamp_problems = verify_timestamps(con, hashes, leaves, trust, proven_heads)
+    problems += stamp_problems
+    if stamps:
+        print(f"time-stamps: {stamps} checked" + (" (signatures with openssl)" if trust else " (imprints)"))
     for pr in problems:
         print(pr)
     if problems:
@@ -532,10 +646,11 @@ def example():
 def main(argv):
     if argv[1:] == ["--example"]:
         return example()
-    if len(argv) == 2:
-        return verify_catalog(argv[1])
-    if len(argv) == 4 and argv[2] == "--head":
-        return verify_catalog(argv[1], argv[3])
+    args = argv[1:]
+    if args and args[0] not in ("--proof", "--example"):
+        opts = dict(zip(args[1::2], args[2::2]))
+        if len(args) % 2 == 1 and set(opts) <= {"--head", "--tsa-trust"}:
+            return verify_catalog(args[0], opts.get("--head"), opts.get("--tsa-trust"))
     if len(argv) in (3, 5) and argv[1] == "--proof":
         return verify_proof_file(argv[2], argv[4] if len(argv) == 5 and argv[3] == "--head" else None)
     print(__doc__, file=sys.stderr)

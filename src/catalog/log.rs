@@ -187,6 +187,12 @@ pub fn last_with_action(cat: &Catalog, action: &Action) -> Result<Option<SealedE
     Ok(query(cat.conn(), "WHERE action = ?1 ORDER BY seq DESC LIMIT 1", [action.as_str()])?.pop())
 }
 
+/// Every event with this action, on any subject, in order (uses the
+/// `custody_action` index).
+pub fn events_with_action(cat: &Catalog, action: &Action) -> Result<Vec<SealedEvent>> {
+    query(cat.conn(), "WHERE action = ?1 ORDER BY seq", [action.as_str()])
+}
+
 /// Every event with this action on the catalog itself, in order (e.g. the
 /// earlier `imported` events of bags).
 pub fn catalog_events_with_action(cat: &Catalog, action: &Action) -> Result<Vec<SealedEvent>> {

@@ -20,6 +20,7 @@ pub mod links;
 pub mod log;
 pub mod search;
 pub mod snapshot;
+pub mod timestamps;
 pub mod trace;
 pub mod tree;
 

@@ -80,6 +80,21 @@ pub struct LogArgs {
     pub since: u64,
     #[arg(long)]
     pub limit: Option<u64>,
+    /// Ask a Time-Stamping Authority (RFC 3161, --tsa URL) to sign the head
+    /// (the current one, or --head HEAD); the token is stored as an event.
+    #[arg(long, requires = "tsa", conflicts_with_all = ["proof", "consistency", "ots"])]
+    pub timestamp: bool,
+    /// The TSA's http:// URL (the request is evcat's only network step).
+    #[arg(long, value_name = "URL", requires = "timestamp")]
+    pub tsa: Option<String>,
+    /// Store an OpenTimestamps proof (.ots) of the head (current, or --head
+    /// HEAD); made with `ots stamp` on the file --statement writes.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["proof", "consistency"])]
+    pub ots: Option<PathBuf>,
+    /// Write the head's statement (the bytes whose SHA-256 is stamped and
+    /// witnessed) to FILE, e.g. for `ots stamp FILE` or `openssl ts -query -data FILE`.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["proof", "consistency", "timestamp", "ots"])]
+    pub statement: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -97,6 +112,10 @@ pub struct AuditArgs {
     /// Do not record a `verified` event for a clean audit.
     #[arg(long)]
     pub no_record: bool,
+    /// PEM certificates trusted to issue time-stamps: each RFC 3161 token's
+    /// signer must chain to one of them, valid at the attested time.
+    #[arg(long, value_name = "FILE")]
+    pub tsa_trust: Option<PathBuf>,
 }
 
 pub fn actor(ctx: &Ctx, cmd: ActorCmd) -> Result<u8> {
@@ -167,6 +186,18 @@ pub fn log_cmd(ctx: &Ctx, a: LogArgs) -> Result<u8> {
     if let Some(seq) = a.proof {
         let p = Proof::Inclusion(tree::inclusion_proof(&cat, seq, a.head.flatten().as_ref())?);
         return emit_proof(ctx, &p);
+    }
+    let at = a.head.flatten();
+    if a.timestamp || a.ots.is_some() || a.statement.is_some() {
+        let mut cat = cat;
+        return super::stamp_cli::stamp_head(
+            ctx,
+            &mut cat,
+            at,
+            a.tsa.as_deref(),
+            a.ots.as_deref(),
+            a.statement.as_deref(),
+        );
     }
     if let Some(heads) = a.consistency {
         let p = Proof::Consistency(tree::consistency_proof(&cat, &heads[0], &heads[1])?);
@@ -283,6 +314,7 @@ fn audit_text(r: &AuditReport) -> String {
         c.records,
         r.seconds
     );
+    s.push_str(&super::stamp_cli::stamps_text(&r.timestamps));
     for p in &r.problems {
         s.push_str(&format!("PROBLEM [{}] {}: {}\n", p.check, p.record, p.message));
     }
@@ -311,6 +343,7 @@ pub fn audit(ctx: &Ctx, a: AuditArgs) -> Result<u8> {
         records: !a.objects_only,
         head: a.head,
         record_result: !a.no_record,
+        tsa_trust: a.tsa_trust.as_deref().map(evcat::timestamp::TsaTrust::load).transpose()?,
     };
     let report = cat.audit(&opts)?;
     ctx.out.emit(&report, || audit_text(&report))?;

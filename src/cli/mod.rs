@@ -9,6 +9,7 @@ mod export_cli;
 mod media_cli;
 mod output;
 mod records;
+pub(crate) mod stamp_cli;
 
 use std::path::PathBuf;
 
@@ -103,6 +104,9 @@ pub enum Command {
     Log(custody_cli::LogArgs),
     /// Check an inclusion or consistency proof offline (no catalog needed).
     VerifyProof(custody_cli::VerifyProofArgs),
+    /// Files: trusted time-stamps of their SHA-256.
+    #[command(subcommand)]
+    File(stamp_cli::FileCmd),
     /// Verify fixity, the hash chain, signatures and record integrity (exit 1 on problems).
     Audit(custody_cli::AuditArgs),
     /// Near-duplicates of a file (closest first), or `--all` clusters, by perceptual fingerprint.
@@ -177,6 +181,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Custody(a) => custody_cli::custody(&ctx, a),
         Command::Log(a) => custody_cli::log_cmd(&ctx, a),
         Command::VerifyProof(a) => custody_cli::verify_proof(&ctx, a),
+        Command::File(c) => stamp_cli::file(&ctx, c),
         Command::Audit(a) => custody_cli::audit(&ctx, a),
         Command::Similar(a) => media_cli::similar(&ctx, a),
         Command::Derive(a) => media_cli::derive(&ctx, a),

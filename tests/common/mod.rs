@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod media;
+pub mod tsa;
 
 use std::path::{Path, PathBuf};
 

@@ -53,7 +53,7 @@ use crate::custody::Row;
 use crate::hash::Sha256;
 use crate::ids::{RecordKind, Subject};
 
-pub use verify::verify_bag;
+pub use verify::{verify_bag, verify_bag_trusting};
 
 /// Version of the evcat-specific bag contents (metadata.json, custody/).
 pub const BAG_FORMAT: u64 = 1;
@@ -119,6 +119,8 @@ pub struct BagCheck {
     pub withheld: Vec<String>,
     /// Earlier heads (timestamped or witnessed) the bag's head provably extends.
     pub consistent_heads: Vec<String>,
+    /// The time-stamps of heads and files the bag carries, checked.
+    pub timestamps: Vec<crate::timestamp::record::StampCheck>,
     /// Records whose metadata equals the replay of their custody events.
     pub records_verified: u64,
 }

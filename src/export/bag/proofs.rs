@@ -12,12 +12,15 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::verify::BagLog;
 use super::BagCheck;
 use crate::catalog::{tree as stored_tree, Catalog};
 use crate::custody::proof::hex_list;
 use crate::custody::tree::{self, Hash};
 use crate::custody::{Head, SealedEvent};
 use crate::error::Result;
+use crate::timestamp::record::{check_event, Stamped};
+use crate::timestamp::TsaTrust;
 
 /// Version of proofs.json.
 pub(super) const PROOFS_FORMAT: u64 = 1;
@@ -145,5 +148,43 @@ pub(super) fn check_proofs(proofs: Option<&BagProofs>, events: &[SealedEvent], h
             Ok(()) => check.consistent_heads.push(c.from.to_string()),
             Err(why) => bad(check, format!("the bag's head does not extend head {}: {why}", c.from)),
         }
+    }
+}
+
+/// The time-stamps the bag carries: each must stamp the bag's head or an
+/// earlier head its head provably extends (`consistent_heads`), or the
+/// recorded SHA-256 of a file in the bag; then the token or proof itself.
+pub(super) fn check_stamps(log: &BagLog, trust: Option<&TsaTrust>, check: &mut BagCheck) {
+    let bag_head: Option<Head> = check.head.as_deref().and_then(|h| h.parse().ok());
+    for e in log.events.iter().filter(|e| e.event.action() == crate::custody::Action::Timestamped) {
+        let subject = e.event.subject();
+        let known = |s: &Stamped| -> std::result::Result<String, String> {
+            match s {
+                Stamped::Head(h) => {
+                    if bag_head.is_some_and(|b| b == *h) || check.consistent_heads.contains(&h.to_string()) {
+                        Ok(format!("head {h}"))
+                    } else {
+                        Err(format!("head {h} is not proven to be a head of the bag's log"))
+                    }
+                }
+                Stamped::File(sha) => {
+                    let rec = log.metadata.files.iter().find(|f| Some(f.id) == subject);
+                    match rec.and_then(|f| f.text("sha256")) {
+                        Some(have) if have == hex::encode(sha) => {
+                            Ok(format!("{} (sha256 {have})", rec.map(|f| f.id.to_string()).unwrap_or_default()))
+                        }
+                        Some(have) => {
+                            Err(format!("it stamps sha256 {}, the bag's record has {have}", hex::encode(sha)))
+                        }
+                        None => Err("it stamps a file the bag does not describe".into()),
+                    }
+                }
+            }
+        };
+        let c = check_event(&e.event, trust, known);
+        for p in &c.problems {
+            check.problems.push(format!("time-stamp {}: {}", p.kind, p.message));
+        }
+        check.timestamps.push(c);
     }
 }

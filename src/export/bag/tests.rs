@@ -75,7 +75,7 @@ fn e(n: i64) -> Subject {
 
 fn check(log: &BagLog, listed: &[Entry]) -> BagCheck {
     let mut c = BagCheck::default();
-    check_log(log, &BTreeMap::new(), listed, &mut c);
+    check_log(log, &BTreeMap::new(), listed, None, &mut c);
     c
 }
 

@@ -11,12 +11,13 @@ use std::path::{Component, Path, PathBuf};
 
 use serde_json::Value;
 
-use super::proofs::{check_proofs, BagProofs};
+use super::proofs::{check_proofs, check_stamps, BagProofs};
 use super::{payload_digest, BagCheck, Entry, Metadata, ACTORS, EVENTS, HEAD, MANIFEST, METADATA, PROOFS, TAGMANIFEST};
 use crate::custody::{self, Action, ChainVerifier, Head, ProblemKind, Replay, RowCheck, RowState, SealedEvent};
 use crate::error::{Error, Result};
 use crate::hash::{hash_reader, Sha256};
 use crate::ids::{RecordKind, Subject};
+use crate::timestamp::TsaTrust;
 
 /// Tag and metadata files larger than this are refused on import.
 const MAX_TAG_BYTES: u64 = 256 << 20;
@@ -44,10 +45,15 @@ pub(super) struct Verified {
 /// Check a bag completely; `Ok` with problems listed, `Err` only when the
 /// directory cannot be examined at all.
 pub fn verify_bag(dir: &Path) -> Result<BagCheck> {
-    verify(dir).map(|(c, _)| c)
+    verify(dir, None).map(|(c, _)| c)
 }
 
-pub(super) fn verify(dir: &Path) -> Result<(BagCheck, Option<Verified>)> {
+/// [`verify_bag`], with the chains of its RFC 3161 tokens checked against `trust`.
+pub fn verify_bag_trusting(dir: &Path, trust: Option<&TsaTrust>) -> Result<BagCheck> {
+    verify(dir, trust).map(|(c, _)| c)
+}
+
+pub(super) fn verify(dir: &Path, trust: Option<&TsaTrust>) -> Result<(BagCheck, Option<Verified>)> {
     let meta = fs::symlink_metadata(dir).map_err(|e| Error::io("open bag", dir, e))?;
     if !meta.is_dir() {
         return Err(Error::invalid("bag", dir.display().to_string(), "not a directory"));
@@ -67,7 +73,7 @@ pub(super) fn verify(dir: &Path) -> Result<(BagCheck, Option<Verified>)> {
             return Ok((check, None));
         }
     };
-    check_log(&log, &info, &listed, &mut check);
+    check_log(&log, &info, &listed, trust, &mut check);
     check.valid = check.problems.is_empty();
     let verified = check.valid.then_some(Verified { root, log });
     Ok((check, verified))
@@ -327,10 +333,17 @@ fn load_log(root: &Path, listed: &[Entry]) -> std::result::Result<BagLog, String
 
 /// Everything about a bag's custody contents that can be checked without the
 /// source catalog; every problem is added to `check`.
-pub(super) fn check_log(log: &BagLog, info: &BTreeMap<String, String>, listed: &[Entry], check: &mut BagCheck) {
+pub(super) fn check_log(
+    log: &BagLog,
+    info: &BTreeMap<String, String>,
+    listed: &[Entry],
+    trust: Option<&TsaTrust>,
+    check: &mut BagCheck,
+) {
     let keys = check_keys(log, check);
     check_chain(&log.events, &keys, check);
     check_head(log, info, listed, check);
+    check_stamps(log, trust, check);
     check_records(log, check);
 }
 

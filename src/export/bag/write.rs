@@ -13,7 +13,7 @@ use super::{
 };
 use crate::catalog::files::Storage;
 use crate::catalog::{actors, log, now, row_snapshot, tree, Catalog, RecordKind, Subject};
-use crate::custody::{Action, SealedEvent};
+use crate::custody::{Action, Head, SealedEvent};
 use crate::error::{Error, Result};
 use crate::export::{safe_name, temp_beside, Scope, Selection};
 use crate::hash::{copy_and_hash, hash_reader, Sha256};
@@ -158,7 +158,13 @@ impl Catalog {
             .map(|e| e.head())
             .ok_or_else(|| Error::Corrupt("exported event vanished".into()))?
             .with_root(tree::root_at(self, event_seq)?);
-        let proofs = self.bag_proofs(&head, &events, &[])?;
+        let earlier: Vec<Head> = events
+            .iter()
+            .filter(|e| matches!(e.event.action(), Action::Timestamped | Action::Witnessed))
+            .filter_map(|e| e.event.detail_str("head").and_then(|h| h.parse::<Head>().ok()))
+            .filter(|h| h.root.is_some() && h.seq < event_seq)
+            .collect();
+        let proofs = self.bag_proofs(&head, &events, &earlier)?;
         payload.entries.push(write_json(root, PROOFS, &proofs, "bag proofs")?);
         let head = head.to_string();
         self.write_custody(root, &events, &head, &mut payload)?;
@@ -278,10 +284,15 @@ impl Catalog {
                 return Ok(());
             }
             let subject = e.event.subject();
+            // Time-stamps and witness signatures of heads: the bag proves its
+            // head extends theirs, so they date the events it holds.
+            let attests_head = subject == Some(Subject::Catalog)
+                && matches!(e.event.action(), Action::Timestamped | Action::Witnessed);
             let keep = scope == Scope::All
                 || seq == 1
                 || seq == exported
                 || Some(seq) == audit
+                || attests_head
                 || subject.is_some_and(|s| s.kind() == Some(RecordKind::Actor) || subjects.contains(&s));
             if keep {
                 events.push(e);
