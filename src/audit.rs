@@ -23,8 +23,10 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::catalog::files::Storage;
+use crate::catalog::keys;
 use crate::catalog::{actors, snapshot, Catalog, RecordKind};
 use crate::catalog::{log, tree};
+use crate::custody::authority::{KeyHistory, KeyProblemKind};
 use crate::custody::tree::check::{TreeChecker, TreeProblemKind};
 use crate::custody::{self, Action, Head, Replay, ReplayProblemKind, RowCheck, SealedEvent};
 use crate::error::Result;
@@ -47,11 +49,21 @@ pub struct AuditOptions {
     /// Certificates trusted to issue time-stamps; without them tokens are
     /// checked for imprint and signature, not for their chain.
     pub tsa_trust: Option<TsaTrust>,
+    /// Actors who must have co-signed `head` (`--require-witness`).
+    pub require_witness: Vec<String>,
 }
 
 impl Default for AuditOptions {
     fn default() -> Self {
-        AuditOptions { objects: true, log: true, records: true, head: None, record_result: true, tsa_trust: None }
+        AuditOptions {
+            objects: true,
+            log: true,
+            records: true,
+            head: None,
+            record_result: true,
+            tsa_trust: None,
+            require_witness: Vec::new(),
+        }
     }
 }
 
@@ -64,6 +76,8 @@ pub enum Check {
     Chain,
     /// The stored Merkle tree nodes against the tree the events give.
     Tree,
+    /// Each event signed by a key valid at its position (rotation, revocation).
+    Key,
     Record,
     Checkpoint,
     /// Time-stamps (RFC 3161 tokens, OpenTimestamps proofs) of heads and files.
@@ -77,6 +91,7 @@ impl fmt::Display for Check {
             Check::StrayObject => "stray-object",
             Check::Chain => "chain",
             Check::Tree => "tree",
+            Check::Key => "key",
             Check::Record => "record",
             Check::Checkpoint => "checkpoint",
             Check::Timestamp => "timestamp",
@@ -122,6 +137,10 @@ pub enum ProblemKind {
     RootMismatch,
     /// Timestamp: a token or proof that does not prove what it says.
     Stamp(StampProblemKind),
+    /// Key: a key used where it may not sign, or a bad rotation/revocation.
+    Key(KeyProblemKind),
+    /// Checkpoint: a required witness did not co-sign the head.
+    WitnessMissing,
 }
 
 impl fmt::Display for ProblemKind {
@@ -130,6 +149,7 @@ impl fmt::Display for ProblemKind {
             ProblemKind::Chain(k) => k.fmt(f),
             ProblemKind::Replay(k) => k.fmt(f),
             ProblemKind::Stamp(k) => k.fmt(f),
+            ProblemKind::Key(k) => k.fmt(f),
             ProblemKind::Tree(k) => f.write_str(match k {
                 TreeProblemKind::NodeMismatch => "node-mismatch",
                 TreeProblemKind::NodeMissing => "node-missing",
@@ -148,6 +168,7 @@ impl fmt::Display for ProblemKind {
                 ProblemKind::RowMissing => "row-missing",
                 ProblemKind::Rewritten => "rewritten",
                 ProblemKind::RootMismatch => "root-mismatch",
+                ProblemKind::WitnessMissing => "witness-missing",
                 _ => "truncated",
             }),
         }
@@ -343,7 +364,12 @@ fn check_chain(
     mut replay: Option<&mut Replay>,
     checkpoint: Option<u64>,
 ) -> Result<(Option<Head>, Option<[u8; 32]>)> {
-    let keys: HashMap<String, String> = actors::list(cat)?.into_iter().map(|a| (a.key_id, a.public_key)).collect();
+    // Every key the log ever introduced (rotated keys signed earlier events),
+    // and the actor rows' keys (a row edited behind evcat's back is the
+    // record check's business).
+    let history = keys::key_history(cat)?;
+    let mut keys: HashMap<String, String> = actors::list(cat)?.into_iter().map(|a| (a.key_id, a.public_key)).collect();
+    keys.extend(history.public_keys());
     // Stream the log in batches: memory stays flat however long the log is,
     // and each batch's hashes and signatures are checked in parallel.
     const BATCH: usize = 8192;
@@ -358,12 +384,17 @@ fn check_chain(
         if batch.len() == BATCH {
             verifier.push_batch(&batch);
             tree_check.push_batch(&batch);
+            key_problems(&history, &batch, problems);
             batch.clear();
         }
         Ok(())
     })?;
     verifier.push_batch(&batch);
     tree_check.push_batch(&batch);
+    key_problems(&history, &batch, problems);
+    for p in history.problems() {
+        problems.push(key_problem(p));
+    }
     let report = verifier.finish();
     let tree_report = tree_check.finish();
     for p in &tree_report.problems {
@@ -396,6 +427,15 @@ fn check_chain(
         ));
     }
     Ok((report.head.map(|h| h.with_root(tree_report.root)), tree_report.checkpoint_root))
+}
+
+fn key_problem(p: &crate::custody::authority::KeyProblem) -> Problem {
+    problem(Check::Key, format!("event #{}", p.seq), ProblemKind::Key(p.kind), None, None, p.message.clone())
+}
+
+/// Events signed by a key that may not sign at their position.
+fn key_problems(history: &KeyHistory, events: &[SealedEvent], problems: &mut Vec<Problem>) {
+    problems.extend(events.iter().filter_map(|e| history.check(e)).map(|p| key_problem(&p)));
 }
 
 /// Compare the current rows with the log's replay; every difference is named.
@@ -542,6 +582,12 @@ impl Catalog {
         }
         if let Some(h) = &opts.head {
             check_checkpoint(self, h, checkpoint_root, &mut problems)?;
+            for w in &opts.require_witness {
+                if let Err(why) = self.check_witness(h, w)? {
+                    let record = format!("event #{}", h.seq);
+                    problems.push(problem(Check::Checkpoint, record, ProblemKind::WitnessMissing, None, None, why));
+                }
+            }
         }
         let timestamps = if opts.log { self.check_timestamps(opts.tsa_trust.as_ref())? } else { Vec::new() };
         for t in &timestamps {

@@ -536,6 +536,67 @@ def verify_timestamps(con, hashes, leaves, trust, proven_heads):
     return checked, problems
 
 
+# --- keys: rotation and revocation (ARCHITECTURE.md "Keys") ----------------
+
+KEY_AUTHORITY_ROLES = ("admin", "editor")
+
+
+def key_history(con):
+    """Keys the log introduces (actor-added rows, key-rotated changes), with
+    the position each stops being valid at; problems of rotations and
+    revocations themselves."""
+    keys, names, roles, problems = {}, {}, {}, []
+    rows = con.execute("SELECT seq, subject_id, action, actor, details, key_id, reason FROM custody_event"
+                       " WHERE subject_type = 'actor' ORDER BY seq")
+    revocations = []
+    for seq, sid, action, actor, details, signer, reason in rows:
+        d = json.loads(details)
+        if action == "actor-added" and isinstance(d.get("row"), dict):
+            r = d["row"]
+            names[sid] = r.get("name")
+            roles[r.get("name")] = r.get("role")
+            keys.setdefault(r.get("key_id"), dict(pub=r.get("public_key"), actor=r.get("name"),
+                                                  introduced=seq, retired=None, revoked=None))
+        elif action == "key-rotated":
+            ch = d.get("changes", {})
+            old, new = ch.get("key_id", {}), ch.get("public_key", {})
+            name = names.get(sid)
+            if signer != old.get("before"):
+                problems.append(f"event #{seq}: key rotation of {name} not signed by the old key")
+            else:
+                msg = hashlib.sha256(b"evcat-key-rotation-v1" + struct.pack(">I", len(name.encode())) + name.encode()
+                                     + bytes.fromhex(new["before"]) + bytes.fromhex(new["after"])).digest()
+                if not ed25519_verify(bytes.fromhex(new["after"]), msg, bytes.fromhex(d.get("new_key_proof", "00" * 64))):
+                    problems.append(f"event #{seq}: key rotation of {name}: the new key's proof does not verify")
+            if old.get("before") in keys:
+                keys[old["before"]]["retired"] = keys[old["before"]]["retired"] or seq
+            keys.setdefault(old.get("after"), dict(pub=new.get("after"), actor=name, introduced=seq,
+                                                   retired=None, revoked=None))
+        elif action == "key-revoked":
+            revocations.append((seq, actor, d.get("key_id"), d.get("from_seq"), reason))
+    for seq, actor, kid, frm, reason in revocations:
+        k = keys.get(kid)
+        if k is None or roles.get(actor) not in KEY_AUTHORITY_ROLES or k["actor"] == actor:
+            problems.append(f"event #{seq}: revocation by {actor} without the authority to revoke; no effect")
+            continue
+        if k["revoked"] is None or frm < k["revoked"][0]:
+            k["revoked"] = (frm, reason, actor)
+    return keys, problems
+
+
+def key_problem(keys, seq, actor, kid):
+    k = keys.get(kid)
+    if k is None:
+        return None
+    if k["actor"] != actor:
+        return f"event #{seq}: signed by key {kid} of {k['actor']}, not of {actor}"
+    if k["revoked"] is not None and seq > k["revoked"][0]:
+        return f"event #{seq}: signed by key {kid}, revoked from #{k['revoked'][0]} by {k['revoked'][2]}: {k['revoked'][1]}"
+    if k["retired"] is not None and seq > k["retired"]:
+        return f"event #{seq}: signed by key {kid}, retired by rotation #{k['retired']}"
+    return None
+
+
 # --- verification ----------------------------------------------------------
 
 
@@ -551,7 +612,10 @@ def verify_catalog(path, head=None, trust=None):
         if key_id(pub_b) != kid:
             print(f"actor key {kid}: key id does not match its public key")
         keys[kid] = pub_b
-    problems = []
+    history, problems = key_history(con)
+    for kid, k in history.items():
+        if kid not in keys and k["pub"]:
+            keys[kid] = bytes.fromhex(k["pub"])
     prev_seq, prev_hash = 0, GENESIS
     count = 0
     hashes = {}
@@ -581,6 +645,10 @@ def verify_catalog(path, head=None, trust=None):
             problems.append(f"event #{seq}: signed by unknown key {kid}")
         elif not ed25519_verify(pub, bytes.fromhex(h), bytes.fromhex(sig)):
             problems.append(f"event #{seq}: bad signature")
+        else:
+            kp = key_problem(history, seq, actor, kid)
+            if kp:
+                problems.append(kp)
         hashes[seq] = h
         order.append(seq)
         prev_seq, prev_hash = seq, bytes.fromhex(h)

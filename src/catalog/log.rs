@@ -187,6 +187,11 @@ pub fn last_with_action(cat: &Catalog, action: &Action) -> Result<Option<SealedE
     Ok(query(cat.conn(), "WHERE action = ?1 ORDER BY seq DESC LIMIT 1", [action.as_str()])?.pop())
 }
 
+/// Every event about a record kind (`actor`: the key history), in order.
+pub fn for_subject_type(cat: &Catalog, subject_type: &str) -> Result<Vec<SealedEvent>> {
+    query(cat.conn(), "WHERE subject_type = ?1 ORDER BY seq", [subject_type])
+}
+
 /// Every event with this action, on any subject, in order (uses the
 /// `custody_action` index).
 pub fn events_with_action(cat: &Catalog, action: &Action) -> Result<Vec<SealedEvent>> {

@@ -15,6 +15,7 @@ pub mod claims;
 pub mod evidence;
 pub mod files;
 pub mod fingerprints;
+pub mod keys;
 pub mod lineage;
 pub mod links;
 pub mod log;
@@ -258,8 +259,9 @@ impl Catalog {
         let actor = actors::by_name(self, &name)?
             .ok_or_else(|| Error::not_found(format!("actor {name:?} (create it with `evcat actor add {name}`)")))?;
         let key_path =
-            self.actor_opts.key_file.clone().unwrap_or_else(|| self.root.join(KEYS_DIR).join(format!("{name}.key")));
+            self.actor_opts.key_file.clone().unwrap_or_else(|| keys::key_path(&self.root, &name, &actor.key_id));
         let key = Keypair::load(&key_path)?;
+        keys::refuse_revoked(self, &name, &actor.key_id)?;
         if key.public_hex() != actor.public_key {
             return Err(Error::Conflict(format!(
                 "key file {} does not belong to actor {name:?} (its public key differs from the one recorded in the catalog)",

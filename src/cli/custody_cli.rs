@@ -22,6 +22,12 @@ pub enum ActorCmd {
     Add(ActorAddArgs),
     /// List actors and their key ids.
     List,
+    /// Replace NAME's key by a new one, signed over by the old key (run as
+    /// NAME); the old key may sign nothing after the rotation.
+    Rotate(super::keys_cli::RotateArgs),
+    /// Revoke NAME's key from event SEQ on: every later event it signed fails
+    /// audit, with the reason. Run by another actor whose role is admin or editor.
+    Revoke(super::keys_cli::RevokeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -95,6 +101,10 @@ pub struct LogArgs {
     /// witnessed) to FILE, e.g. for `ots stamp FILE` or `openssl ts -query -data FILE`.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["proof", "consistency", "timestamp", "ots"])]
     pub statement: Option<PathBuf>,
+    /// Co-sign the head (current, or --head HEAD) as the acting actor (e.g.
+    /// `--actor editor` on the editor's laptop, with their --key-file).
+    #[arg(long, conflicts_with_all = ["proof", "consistency", "timestamp", "ots", "statement"])]
+    pub witness: bool,
 }
 
 #[derive(Debug, Args)]
@@ -116,6 +126,10 @@ pub struct AuditArgs {
     /// signer must chain to one of them, valid at the attested time.
     #[arg(long, value_name = "FILE")]
     pub tsa_trust: Option<PathBuf>,
+    /// With --head: the head must be co-signed by this actor (`evcat log
+    /// --witness`); repeat for several witnesses.
+    #[arg(long, value_name = "NAME", requires = "head")]
+    pub require_witness: Vec<String>,
 }
 
 pub fn actor(ctx: &Ctx, cmd: ActorCmd) -> Result<u8> {
@@ -135,6 +149,8 @@ pub fn actor(ctx: &Ctx, cmd: ActorCmd) -> Result<u8> {
                 )
             })?;
         }
+        ActorCmd::Rotate(a) => return super::keys_cli::rotate(ctx, a),
+        ActorCmd::Revoke(a) => return super::keys_cli::revoke(ctx, &mut cat, a),
         ActorCmd::List => {
             let list = actors::list(&cat)?;
             ctx.out.emit(&list, || {
@@ -188,6 +204,10 @@ pub fn log_cmd(ctx: &Ctx, a: LogArgs) -> Result<u8> {
         return emit_proof(ctx, &p);
     }
     let at = a.head.flatten();
+    if a.witness {
+        let mut cat = cat;
+        return super::keys_cli::witness(ctx, &mut cat, at);
+    }
     if a.timestamp || a.ots.is_some() || a.statement.is_some() {
         let mut cat = cat;
         return super::stamp_cli::stamp_head(
@@ -344,6 +364,7 @@ pub fn audit(ctx: &Ctx, a: AuditArgs) -> Result<u8> {
         head: a.head,
         record_result: !a.no_record,
         tsa_trust: a.tsa_trust.as_deref().map(evcat::timestamp::TsaTrust::load).transpose()?,
+        require_witness: a.require_witness,
     };
     let report = cat.audit(&opts)?;
     ctx.out.emit(&report, || audit_text(&report))?;

@@ -6,6 +6,7 @@ mod articles_cli;
 mod custody_cli;
 mod docs_cli;
 mod export_cli;
+mod keys_cli;
 mod media_cli;
 mod output;
 mod records;

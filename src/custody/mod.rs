@@ -20,6 +20,7 @@
 //! carry) and [`replay`] (the one function that turns a log into rows).
 
 pub mod action;
+pub mod authority;
 mod batch;
 pub mod canonical;
 pub mod change;

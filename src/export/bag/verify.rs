@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::proofs::{check_proofs, check_stamps, BagProofs};
 use super::{payload_digest, BagCheck, Entry, Metadata, ACTORS, EVENTS, HEAD, MANIFEST, METADATA, PROOFS, TAGMANIFEST};
+use crate::custody::authority::KeyHistory;
 use crate::custody::{self, Action, ChainVerifier, Head, ProblemKind, Replay, RowCheck, RowState, SealedEvent};
 use crate::error::{Error, Result};
 use crate::hash::{hash_reader, Sha256};
@@ -340,8 +341,15 @@ pub(super) fn check_log(
     trust: Option<&TsaTrust>,
     check: &mut BagCheck,
 ) {
-    let keys = check_keys(log, check);
+    // Keys the bag's own (signed) actor events introduce, rotated ones
+    // included, and each event checked against the key valid at its seq.
+    let history = KeyHistory::build(&log.events);
+    let mut keys = check_keys(log, check);
+    keys.extend(history.public_keys());
     check_chain(&log.events, &keys, check);
+    for p in history.problems().iter().cloned().chain(log.events.iter().filter_map(|e| history.check(e))) {
+        check.problems.push(format!("{}: {}", p.kind, p.message));
+    }
     check_head(log, info, listed, check);
     check_stamps(log, trust, check);
     check_records(log, check);
