@@ -256,7 +256,7 @@ fn check_fixity(cat: &Catalog, checked: &mut Checked, problems: &mut Vec<Problem
             })
             .collect()
     };
-    let results = match store::io_thread_pool(2) {
+    let results = match store.io_thread_pool(2) {
         Some(pool) => pool.install(hash_all),
         None => hash_all(),
     };
