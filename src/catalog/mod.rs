@@ -51,7 +51,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0006_fingerprint_band", include_str!("../../schema/0006_fingerprint_band.sql")),
     ("0007_media_facts", include_str!("../../schema/0007_media_facts.sql")),
     ("0008_article_metadata", include_str!("../../schema/0008_article_metadata.sql")),
-    ("0010_custody_tree", include_str!("../../schema/0010_custody_tree.sql")),
+    ("0009_custody_tree", include_str!("../../schema/0009_custody_tree.sql")),
 ];
 
 pub const DB_FILE: &str = "catalog.sqlite";

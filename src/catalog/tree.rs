@@ -1,4 +1,4 @@
-//! Storage of the Merkle tree over the log (`custody_tree`, schema 0010):
+//! Storage of the Merkle tree over the log (`custody_tree`, schema 0009):
 //! the roots of complete, aligned subtrees of 256 or more events, appended by
 //! the write path ([`extend`]) and read by proofs and heads. The tree itself
 //! (hashing, proofs, their verification) is [`crate::custody::tree`]; this
