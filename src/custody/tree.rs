@@ -95,7 +95,7 @@ pub fn subtree_root<S: NodeSource + ?Sized>(src: &mut S, start: u64, end: u64) -
     if n == 0 {
         return Ok(empty_root());
     }
-    if n.is_power_of_two() && start % n == 0 && n >= 1 << STORED_LEVEL {
+    if n.is_power_of_two() && start.is_multiple_of(n) && n >= 1 << STORED_LEVEL {
         if let Some(h) = src.stored_node(n.trailing_zeros(), start / n)? {
             return Ok(h);
         }

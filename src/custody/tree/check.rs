@@ -82,7 +82,7 @@ impl TreeChecker {
     fn push_hashes(&mut self, events: &[SealedEvent]) {
         let block = 1usize << STORED_LEVEL;
         let mut i = 0;
-        while i < events.len() && self.frontier.size() % block as u64 != 0 {
+        while i < events.len() && !self.frontier.size().is_multiple_of(block as u64) {
             self.push_one(0, leaf_hash(&events[i].hash));
             i += 1;
         }
