@@ -227,11 +227,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    #[test]
-    fn known_vector() {
-        // The worked example in ARCHITECTURE.md; changing it breaks every catalog.
-        let key = Keypair::from_seed([7u8; 32]);
-        let e = Event {
+    /// The first event of ARCHITECTURE.md's worked example (both known vectors start from it).
+    fn worked_example() -> Event {
+        Event {
             seq: 1,
             subject_type: "catalog".into(),
             subject_id: None,
@@ -243,7 +241,14 @@ mod tests {
             reason: None,
             details: json!({"catalog_id": "c1", "version": 1}),
             prev_hash: GENESIS,
-        };
+        }
+    }
+
+    #[test]
+    fn known_vector() {
+        // The worked example in ARCHITECTURE.md; changing it breaks every catalog.
+        let key = Keypair::from_seed([7u8; 32]);
+        let e = worked_example();
         let bytes = encode(&e).unwrap();
         assert_eq!(&bytes[..12], b"evcat-event\x01");
         let s = seal(e, &key).unwrap();
@@ -277,24 +282,7 @@ mod tests {
         // two standing for any 32-byte hashes. `tools/verify_chain.py
         // --example` computes the same values independently.
         use super::tree::{consistency_path, inclusion_path, leaf_hash, root_of, verify_consistency};
-        let e1 = seal(
-            Event {
-                seq: 1,
-                subject_type: "catalog".into(),
-                subject_id: None,
-                action: "created".into(),
-                actor: "alice".into(),
-                at: "2026-03-14T05:06:07.089Z".into(),
-                host: "desk-1".into(),
-                location: Some("newsroom".into()),
-                reason: None,
-                details: json!({"catalog_id": "c1", "version": 1}),
-                prev_hash: GENESIS,
-            },
-            &Keypair::from_seed([7u8; 32]),
-        )
-        .unwrap()
-        .hash;
+        let e1 = seal(worked_example(), &Keypair::from_seed([7u8; 32])).unwrap().hash;
         let mut leaves: Vec<[u8; 32]> = [e1, [2u8; 32], [3u8; 32]].iter().map(|h| leaf_hash(h)).collect();
         let hx = |v: &[[u8; 32]]| v.iter().map(hex::encode).collect::<Vec<_>>();
         assert_eq!(
