@@ -51,6 +51,7 @@ echo "== 2. binary: proof of event #$SEQ ($(stat -c %s "$WORK/proof.json") bytes
 echo "evcat log --proof $SEQ --json:   $(ms "$BIN/evcat" --catalog "$CAT" log --proof "$SEQ" --json)"
 echo "evcat verify-proof proof.json:   $(ms "$BIN/evcat" verify-proof "$WORK/proof.json")"
 echo "evcat --version (process start): $(ms "$BIN/evcat" --version)"
+echo "verify_chain.py --proof (info):  $(ms python3 "$SRC/tools/verify_chain.py" --proof "$WORK/proof.json")"
 echo "== 3. evcat audit --log-only --no-record (1 warm-up + 3 runs)"
 RUNS=3
 echo "audit: $(ms "$BIN/evcat" --catalog "$CAT" audit -q --log-only --no-record)"
