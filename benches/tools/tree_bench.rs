@@ -70,8 +70,7 @@ fn main() -> evcat::Result<()> {
     let runs: usize = args.next().and_then(|r| r.to_string_lossy().parse().ok()).unwrap_or(3).max(1);
     let cat = Catalog::open(&PathBuf::from(dir), ActorOptions::default())?;
 
-    let mut keys: HashMap<String, String> =
-        actors::list(&cat)?.into_iter().map(|a| (a.key_id, a.public_key)).collect();
+    let mut keys: HashMap<String, String> = actors::list(&cat)?.into_iter().map(|a| (a.key_id, a.public_key)).collect();
     keys.extend(keys::key_history(&cat)?.public_keys());
     chain_pass(&cat, &keys, true)?; // warm-up: page cache, rayon pool
     let (mut without, mut with) = (Vec::new(), Vec::new());
