@@ -185,6 +185,35 @@ fn compare(ex: &Value, ev: &Value) -> Vec<Row> {
         let mine = evs("audio_codec");
         rows.push(("audio_codec", c.clone(), mine.clone(), c == mine));
     }
+    // Wire-photo IPTC, wherever the container keeps it (JPEG APP13, TIFF tag
+    // 33723, PNG raw profiles): evcat's descriptive facts from an `iptc:` source.
+    for (field, key) in [
+        ("byline", "IPTC:By-line"),
+        ("credit", "IPTC:Credit"),
+        ("caption", "IPTC:Caption-Abstract"),
+        ("keywords", "IPTC:Keywords"),
+        ("title", "IPTC:ObjectName"),
+        ("city", "IPTC:City"),
+    ] {
+        let Some(v) = pick(ex, &[key]) else { continue };
+        let theirs = match v {
+            Value::Array(items) => {
+                items.iter().map(|i| i.as_str().map(str::to_string).unwrap_or(i.to_string())).collect()
+            }
+            other => vec![other.as_str().map(str::to_string).unwrap_or(other.to_string())],
+        }
+        .join(", ");
+        let mine = ev["facts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|f| f["field"] == field && f["source"].as_str().is_some_and(|s| s.starts_with("iptc:")))
+            .filter_map(|f| f["value"].as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let ok = theirs == mine;
+        rows.push((field, theirs, mine, ok));
+    }
     if let Some(r) = pick(ex, &["Composite:Rotation", "QuickTime:Rotation", "Track1:Rotation"]).and_then(num) {
         let mine = ev["rotation"].as_f64();
         rows.push(("rotation", r.to_string(), format!("{mine:?}"), mine == Some(r)));

@@ -71,6 +71,22 @@ fn accept(parsed: Result<Result<exif::Exif, exif::Error>, String>, facts: &mut M
     }
     facts.has_exif = true;
     read_fields(&ex, facts);
+    tiff_iptc(&ex, facts);
+}
+
+/// TIFF tag 33723 (IPTC-NAA): scanners and wire desks put IIM there. Writers
+/// type it UNDEFINED, BYTE or LONG; for LONG the bytes are the IIM stream in
+/// the file's byte order.
+fn tiff_iptc(ex: &exif::Exif, facts: &mut MediaFacts) {
+    let tag = exif::Tag(exif::Context::Tiff, 33723);
+    let Some(field) = ex.get_field(tag, exif::In::PRIMARY) else { return };
+    let bytes: Vec<u8> = match &field.value {
+        exif::Value::Undefined(b, _) | exif::Value::Byte(b) => b.clone(),
+        exif::Value::Long(v) if ex.little_endian() => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+        exif::Value::Long(v) => v.iter().flat_map(|x| x.to_be_bytes()).collect(),
+        _ => return,
+    };
+    super::iptc::from_irb_or_iim(&bytes, facts);
 }
 
 fn read_fields(ex: &exif::Exif, facts: &mut MediaFacts) {

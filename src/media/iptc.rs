@@ -17,6 +17,16 @@ pub(super) fn iptc_facts(jpeg: &[u8], facts: &mut MediaFacts) {
     record(&datasets(iim), facts);
 }
 
+/// IPTC from a profile that is either a Photoshop image-resource block
+/// (`8BIM...`, holding resource 0x0404) or bare IIM datasets (`0x1c ...`):
+/// PNG raw profiles and TIFF tag 33723 carry one or the other.
+pub(super) fn from_irb_or_iim(bytes: &[u8], facts: &mut MediaFacts) {
+    let iim = if bytes.starts_with(b"8BIM") { resource_0404(bytes) } else { Some(bytes) };
+    if let Some(iim) = iim {
+        record(&datasets(iim), facts);
+    }
+}
+
 /// The IIM block of the first APP13 Photoshop segment holding resource 0x0404.
 fn app13_iim(b: &[u8]) -> Option<&[u8]> {
     if !b.starts_with(&[0xff, 0xd8]) {

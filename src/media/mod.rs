@@ -23,6 +23,7 @@ mod heif;
 mod iptc;
 mod isobmff;
 mod matroska;
+mod png;
 mod quicktime;
 mod riff;
 mod xmp;
@@ -199,7 +200,11 @@ pub fn probe_reader<R: Read + Seek + Send>(mut r: R) -> io::Result<MediaFacts> {
         // One bounded prefix serves EXIF, XMP and IPTC: all sit before the
         // pixel data in every still format we read.
         let prefix = exif::exif_facts(&mut r, size, &mut facts)?;
-        xmp::xmp_facts(&prefix, &mut facts);
+        if facts.media_type == "image/png" {
+            png::png_facts(&mut r, size, &mut facts)?;
+        } else {
+            xmp::xmp_facts(&prefix, &mut facts);
+        }
         iptc::iptc_facts(&prefix, &mut facts);
         facts.c2pa_hint |= c2pa::hint(&prefix);
     }

@@ -109,6 +109,20 @@ pub fn fixture_set(dir: &Path) -> Vec<PathBuf> {
     std::fs::write(&wire, jpeg_bytes(160, 120, 2)).expect("write");
     exif_write(&wire, &[XMP_TAGS, IPTC_TAGS].concat());
     keep(wire);
+    // ImageMagick carries a JPEG's XMP, IPTC and Photoshop resources into a
+    // PNG as hex "Raw profile type xmp|iptc|8bim" zTXt chunks (and EXIF as eXIf).
+    let tagged = p("tagged.tmp.jpg");
+    std::fs::write(&tagged, jpeg_bytes(160, 120, 6)).expect("write");
+    exif_write(&tagged, &[CAMERA_TAGS, XMP_TAGS, IPTC_TAGS].concat());
+    let magick = p("imagemagick.png");
+    run("convert", &[s(&tagged), s(&magick)]);
+    std::fs::remove_file(&tagged).expect("remove temp jpeg");
+    let bytes = std::fs::read(&magick).expect("read convert output");
+    assert!(
+        memchr::memmem::find(&bytes, b"Raw profile type iptc").is_some(),
+        "`convert` did not write raw profiles: is it ImageMagick? run `bash .ci/install-test-deps`"
+    );
+    keep(magick);
     let png = p("screenshot-xmp.png");
     std::fs::write(&png, png_bytes(120, 80, 3)).expect("write");
     exif_write(&png, XMP_TAGS);
@@ -125,7 +139,7 @@ pub fn fixture_set(dir: &Path) -> Vec<PathBuf> {
     keep(webp);
     let tiff = p("scan.tif");
     ffmpeg(&["-i", s(&src_png), "-c:v", "tiff", s(&tiff)]);
-    exif_write(&tiff, CAMERA_TAGS);
+    exif_write(&tiff, &[CAMERA_TAGS, IPTC_TAGS].concat());
     keep(tiff);
     let gif = p("anim.gif");
     ffmpeg(&["-i", s(&src_png), s(&gif)]);
