@@ -45,6 +45,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0004_custody_action_index", include_str!("../../schema/0004_custody_action_index.sql")),
     ("0005_deferred_search_index", include_str!("../../schema/0005_deferred_search_index.sql")),
     ("0006_fingerprint_band", include_str!("../../schema/0006_fingerprint_band.sql")),
+    // 0007/0008 are taken by parallel branches; renumbered at merge.
+    ("0009_fingerprint_parts", include_str!("../../schema/0009_fingerprint_parts.sql")),
 ];
 
 pub const DB_FILE: &str = "catalog.sqlite";
