@@ -87,7 +87,7 @@ fn main() {
     let photos: Vec<std::path::PathBuf> = (0..20u32)
         .map(|s| {
             let img = image::RgbImage::from_fn(1920, 1080, |x, y| {
-                let v = ((x / 3 ^ y / 2).wrapping_mul(s + 7) >> 2) as u8;
+                let v = (((x / 3) ^ (y / 2)).wrapping_mul(s + 7) >> 2) as u8;
                 image::Rgb([v, v.wrapping_add((x / 50) as u8), (y / 40 + s) as u8])
             });
             let p = dir.join(format!("p{s}.jpg"));

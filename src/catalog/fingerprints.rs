@@ -111,6 +111,9 @@ fn fp_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<StoredFingerpri
 const FP_SELECT: &str = "SELECT file_id, frame_index, frame_ms, hash, quality, part, transform FROM fingerprint";
 const FP_ORDER: &str = "ORDER BY file_id, frame_index, id";
 
+/// Per analysis of a recorded batch: which derived objects were new, and its matches.
+pub(crate) type Recorded = (Vec<Vec<bool>>, Vec<Vec<Match>>);
+
 /// Record one batch of analyses, their derived objects (those not already
 /// recorded), and their near-duplicates, plus one attesting custody event.
 /// Each file's near-duplicates are found after every fingerprint of the
@@ -119,11 +122,7 @@ const FP_ORDER: &str = "ORDER BY file_id, frame_index, id";
 /// the files earlier in the batch). Returns, per analysis, which derived
 /// objects were newly recorded (the caller publishes those and discards the
 /// rest) and its matches.
-pub(crate) fn record(
-    w: &mut Writer<'_>,
-    batch: &[Analysis],
-    max_distance: u32,
-) -> Result<(Vec<Vec<bool>>, Vec<Vec<Match>>)> {
+pub(crate) fn record(w: &mut Writer<'_>, batch: &[Analysis], max_distance: u32) -> Result<Recorded> {
     let created = now();
     let mut inserted_all = Vec::with_capacity(batch.len());
     let mut derived_all = Vec::with_capacity(batch.len());
