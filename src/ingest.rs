@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::analysis::AnalysisOptions;
-use crate::catalog::evidence::{self, EvidenceKind, EvidenceStatus, Provenance, Source};
+use crate::catalog::evidence::{self, EvidenceKind, EvidenceStatus, Provenance, ProvenanceField, Source};
 use crate::catalog::files::{self, Acquisition, Placement, Storage};
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
@@ -46,6 +46,9 @@ pub struct AddOptions {
     pub follow_links: bool,
     /// Media analysis of the new files (on by default).
     pub analysis: AnalysisOptions,
+    /// Files per transaction, at most (and by default) 512: smaller batches
+    /// commit more often (the crash test uses 40 to have several in flight).
+    pub batch_files: Option<usize>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -187,6 +190,14 @@ fn collect(paths: &[PathBuf], follow_links: bool, report: &mut AddReport) -> Vec
     out
 }
 
+/// The files `add` would consider under `paths` (the same walk and skip
+/// rules), and the paths it would skip or fail, for `probe`.
+pub fn walk(paths: &[PathBuf], follow_links: bool) -> (Vec<PathBuf>, Vec<AddItem>) {
+    let mut report = AddReport::default();
+    let found = collect(paths, follow_links, &mut report);
+    (found.into_iter().map(|c| c.path).collect(), report.items)
+}
+
 fn kind_of(m: &fs::Metadata) -> &'static str {
     #[cfg(unix)]
     {
@@ -259,7 +270,16 @@ fn prepare(c: &Candidate, cat_store: &crate::store::Store, in_place: bool) -> Re
     if path.file_name().is_some_and(|n| n.to_str().is_none()) {
         facts.warnings.push("file name is not valid UTF-8; recorded with replacement characters".into());
     }
-    let abs = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+    // Where the file is, with `.` and `..` resolved through the real folders;
+    // the file itself is not resolved, so a link keeps its own name.
+    let abs = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .and_then(|d| std::fs::canonicalize(d).ok())
+        .zip(path.file_name())
+        .map(|(d, n)| d.join(n))
+        .or_else(|| std::path::absolute(path).ok())
+        .unwrap_or_else(|| path.clone());
     Ok(Prepared {
         path: path.clone(),
         placement: Placement {
@@ -275,8 +295,11 @@ fn prepare(c: &Candidate, cat_store: &crate::store::Store, in_place: bool) -> Re
 }
 
 impl Catalog {
-    /// Register files and folder trees. Per-file problems are reported in the
-    /// returned [`AddReport`]; only catalog-level failures return `Err`.
+    /// Register files and folder trees. Per-file problems (unreadable,
+    /// unsupported input) are reported in the returned [`AddReport`]; catalog
+    /// faults ([`Error::is_catalog_fault`]: a full object store, a failing
+    /// database) stop the add and return `Err`, after rolling back the batch
+    /// in progress; batches committed before stay registered.
     pub fn add_paths(&mut self, paths: &[PathBuf], opts: &AddOptions, progress: &dyn Progress) -> Result<AddReport> {
         if let Some(e) = opts.evidence {
             self.evidence(e)?;
@@ -295,12 +318,7 @@ impl Catalog {
         progress.discovered(candidates.len() as u64, candidates.iter().map(|c| c.size).sum());
 
         // Batch boundaries: at most BATCH_FILES files / BATCH_BYTES bytes.
-        // EVCAT_ADD_BATCH_FILES lowers the file count (smaller transactions;
-        // the crash tests use it to have several batches in flight).
-        let batch_files = std::env::var("EVCAT_ADD_BATCH_FILES")
-            .ok()
-            .and_then(|v| v.parse::<usize>().ok())
-            .map_or(BATCH_FILES, |n| n.clamp(1, BATCH_FILES));
+        let batch_files = opts.batch_files.map_or(BATCH_FILES, |n| n.clamp(1, BATCH_FILES));
         let mut ranges = Vec::new();
         let mut start = 0;
         while start < candidates.len() {
@@ -325,7 +343,7 @@ impl Catalog {
             let run =
                 || candidates[s..e].par_iter().map(|c| (c.path.clone(), prepare(c, &store, opts.in_place))).collect();
             let large = !opts.in_place && bytes / (e - s).max(1) as u64 >= crate::store::DIRECT_MIN_SIZE;
-            match large.then(|| io_pool.get_or_init(|| crate::store::io_thread_pool(4)).as_ref()).flatten() {
+            match large.then(|| io_pool.get_or_init(|| store.io_thread_pool(4)).as_ref()).flatten() {
                 Some(pool) => pool.install(run),
                 None => run(),
             }
@@ -438,6 +456,10 @@ impl Catalog {
             for (path, result) in prepared {
                 let p = match result {
                     Ok(p) => p,
+                    // The store is full or failing: every later file would
+                    // fail too, and the fault is the catalog's, not this
+                    // file's. Stop; this batch rolls back, earlier ones stay.
+                    Err(e) if e.is_catalog_fault() => return Err(e),
                     Err(e) => {
                         items.push(AddItem::Failed { path: display(&path), error: e.to_string() });
                         continue;
@@ -462,8 +484,8 @@ impl Catalog {
                             prov.title = p.placement.original_name.clone();
                         }
                         // A title taken from the file's name is not a person's assertion.
-                        let overrides: &[(&str, Source)] =
-                            if title_from_name { &[("title", Source::File)] } else { &[] };
+                        let overrides: &[(ProvenanceField, Source)] =
+                            if title_from_name { &[(ProvenanceField::Title, Source::File)] } else { &[] };
                         evidence::create(
                             w,
                             EvidenceKind::from(p.facts.kind),

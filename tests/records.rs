@@ -3,6 +3,7 @@
 mod common;
 
 use common::{media, registered, s, Cat};
+use serde_json::Value;
 
 #[test]
 fn referenced_evidence_becomes_acquired_when_a_file_is_added() {
@@ -192,4 +193,118 @@ fn usage_errors_exit_2() {
     assert_eq!(err, "evcat: error: evidence E42 not found\n");
     assert!(out.is_empty(), "{out}");
     assert_eq!(c.json(&["log", "--head"])["head"], head, "nothing was recorded");
+}
+
+#[test]
+fn clear_takes_field_names_not_columns_and_refuses_kind_and_status() {
+    let c = Cat::new();
+    c.json(&[
+        "evidence",
+        "add",
+        "--kind",
+        "video",
+        "--platform",
+        "youtube",
+        "--url",
+        "https://youtu.be/x",
+        "--platform-id",
+        "x",
+        "--author",
+        "@b",
+        "--description",
+        "two officers at the barrier",
+    ]);
+    let r = c.json(&["evidence", "edit", "E1", "--clear", "url", "--clear", "platform_id", "--clear", "author"]);
+    let changed: Vec<&str> = r["changed"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(changed, ["author_handle", "platform_id", "source_url"]);
+    let ev = &r["evidence"];
+    assert_eq!(
+        (&ev["source_url"], &ev["platform_id"], &ev["author_handle"]),
+        (&Value::Null, &Value::Null, &Value::Null)
+    );
+    assert_eq!(ev["description"], "two officers at the barrier");
+    assert_eq!(ev["sources"], serde_json::json!({"description": "user", "platform": "user"}));
+
+    for (field, why) in [("kind", "kind cannot be cleared"), ("status", "status cannot be cleared")] {
+        let (_, err) = c.fails(&["evidence", "edit", "E1", "--clear", field], 2);
+        assert!(err.contains(why), "{err}");
+    }
+    // Column names are not flag names.
+    let (_, err) = c.fails(&["evidence", "edit", "E1", "--clear", "source_url"], 2);
+    assert!(err.contains("possible values") && err.contains("platform-id"), "{err}");
+    let (_, err) = c.fails(&["evidence", "edit", "E1", "--title", "T", "--clear", "title"], 2);
+    assert!(err.contains("both set and cleared"), "{err}");
+    assert_eq!(c.json(&["show", "E1"])["evidence"]["title"], Value::Null, "nothing was applied");
+}
+
+/// A flag's help line and its wrapped continuation lines, whitespace
+/// collapsed (column widths differ by command).
+fn help_of(page: &str, flag: &str) -> String {
+    let mut it = page.lines().skip_while(|l| !l.starts_with(&format!("      {flag}")));
+    let first = it.next().unwrap_or_else(|| panic!("{flag} missing from:\n{page}"));
+    let more = it.take_while(|l| l.starts_with("        ") && !l.trim_start().starts_with('-'));
+    std::iter::once(first).chain(more).flat_map(str::split_whitespace).collect::<Vec<_>>().join(" ")
+}
+
+/// Flags several commands take are defined once: every command that takes
+/// one describes it in the same words.
+#[test]
+fn shared_flags_have_one_help_text() {
+    let c = Cat::new();
+    let pages =
+        |cmds: &[&[&str]]| -> Vec<String> { cmds.iter().map(|cmd| c.ok(&[*cmd, &["--help"][..]].concat())).collect() };
+    let evidence = pages(&[&["add"], &["evidence", "add"], &["evidence", "edit"]]);
+    let changes = pages(&[&["evidence", "edit"], &["claim", "confirm"], &["claim", "reject"], &["unlink"]]);
+    let groups: [(&[String], &[&str]); 2] = [
+        (&evidence, &["--title", "--description", "--platform ", "--url", "--platform-id", "--author", "--posted-at"]),
+        (&changes, &["--reason"]),
+    ];
+    for (pages, flags) in groups {
+        for flag in flags {
+            let lines: Vec<String> = pages.iter().map(|p| help_of(p, flag)).collect();
+            assert!(lines.iter().all(|l| *l == lines[0]), "{flag} is described differently: {lines:#?}");
+        }
+    }
+    // `add` now takes a description like the evidence commands.
+    let f = c.write("d.bin", &media::random_bytes(2048, 9));
+    let r = c.json(&["add", s(&f), "--description", "crowd at the gate"]);
+    let e = registered(&r)[0]["evidence"].as_str().unwrap().to_string();
+    assert_eq!(c.json(&["show", &e])["evidence"]["description"], "crowd at the gate");
+}
+
+/// Settings are flags with the environment as fallback; the library reads no
+/// environment. The flag wins; an empty EVCAT_CATALOG means unset; a bad value
+/// of a tuning variable is a usage error naming it, not silently ignored.
+#[test]
+fn settings_come_from_flags_with_the_environment_as_fallback() {
+    let c = Cat::new();
+    let missing = c.tmp.path().join("no-catalog-here");
+    let out = c.cmd().env("EVCAT_CATALOG", &missing).args(["--json", "list", "evidence"]).output().unwrap();
+    assert!(out.status.success(), "--catalog wins over EVCAT_CATALOG: {}", String::from_utf8_lossy(&out.stderr));
+    let out = c.bare().env("EVCAT_CATALOG", &missing).args(["list", "evidence"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no-catalog-here"), "names where it looked");
+    let out =
+        c.bare().env("EVCAT_CATALOG", "").current_dir(&c.dir).args(["--json", "list", "evidence"]).output().unwrap();
+    assert!(out.status.success(), "empty means unset: {}", String::from_utf8_lossy(&out.stderr));
+
+    for (var, value, flag) in [
+        ("EVCAT_IO_THREADS", "0", "--io-threads"),
+        ("EVCAT_IO_THREADS", "many", "--io-threads"),
+        ("EVCAT_ADD_BATCH_FILES", "0", "--batch-files"),
+    ] {
+        let f = c.write("s.bin", b"settings");
+        let out = c.cmd().env(var, value).args(["add", s(&f)]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{var}={value}: {err}");
+        assert!(err.contains(flag) && err.contains(value), "{var}={value}: {err}");
+    }
+    assert!(c.json(&["list", "files"]).as_array().unwrap().is_empty(), "nothing was added");
+    let f = c.write("t.bin", &media::random_bytes(3 << 20, 11));
+    let out =
+        c.cmd().env("EVCAT_NO_DIRECT_IO", "1").env("EVCAT_IO_THREADS", "1").args(["--json", "add", s(&f)]).output();
+    let r: Value = serde_json::from_slice(&out.unwrap().stdout).unwrap();
+    assert_eq!(r["registered"], 1, "{r:#}");
+    c.ok(&["add", "--io-threads", "2", "--no-direct-io", "--batch-files", "1", s(&c.write("u.bin", b"flags"))]);
+    assert_eq!(c.json(&["list", "files"]).as_array().unwrap().len(), 2);
 }

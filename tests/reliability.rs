@@ -209,8 +209,10 @@ fn out_of_space_fails_cleanly_and_leaves_the_catalog_unchanged() {
     let out = evcat_with_fsize_limit(&c, 1024, &["add", s(&big)]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "add past the size limit must fail");
+    assert_eq!(out.status.code(), Some(3), "the catalog's store is full: a catalog error: {err}");
     assert!(!err.contains("panicked"), "{err}");
     assert!(err.contains("big.bin"), "the error names the file: {err}");
+    assert!(err.contains("object store"), "the error says where: {err}");
     assert!(err.to_lowercase().contains("too large") || err.contains("No space"), "the error says why: {err}");
 
     assert_eq!(c.json(&["log", "--head"])["head"], head, "no event recorded");
@@ -220,6 +222,57 @@ fn out_of_space_fails_cleanly_and_leaves_the_catalog_unchanged() {
     // With room again, the same add succeeds.
     c.ok(&["add", s(&big)]);
     assert_eq!(file_count(&c), 2);
+}
+
+/// A store that fills up halfway through a folder stops the add with a catalog
+/// error (exit 3) instead of failing every later file one by one; batches
+/// committed before stay, the rest of the catalog is untouched, and the same
+/// add with room again finishes the job.
+#[test]
+fn store_full_midway_stops_the_add_and_keeps_committed_batches() {
+    let c = Cat::new();
+    for (name, len, seed) in [("a-small.bin", 20_000, 21), ("b-small.bin", 30_000, 22), ("c-big.bin", 3 << 20, 23)] {
+        c.write(&format!("drop/{name}"), &media::random_bytes(len, seed));
+    }
+    c.write("drop/d-small.bin", &media::random_bytes(10_000, 24));
+    let drop = c.work("drop");
+    // One file per transaction, so the two small files before the big one commit.
+    let out = evcat_with_fsize_limit(&c, 1024, &["--json", "add", "--batch-files", "1", s(&drop)]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("one JSON error document");
+    assert_eq!(doc["error"]["exit_code"], 3);
+    let msg = doc["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("c-big.bin") && msg.contains("object store"), "{msg}");
+    let names: Vec<String> = c
+        .json(&["list", "files"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["original_name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["a-small.bin", "b-small.bin"], "batches before the full store are kept, none after");
+    assert!(tmp_entries(&c).iter().all(|n| !n.ends_with(".part")), "{:?}", tmp_entries(&c));
+    assert_clean(&c, "after the store filled up");
+
+    let r = c.json(&["add", s(&drop)]);
+    assert_eq!((r["registered"].as_u64(), r["already_registered"].as_u64()), (Some(2), Some(2)), "{r:#}");
+    assert_clean(&c, "after the add with room");
+}
+
+/// The same limit on an output the user chose is the user's problem (exit 2),
+/// not the catalog's: exit codes follow the cause.
+#[test]
+fn a_full_export_destination_is_an_input_error() {
+    let c = Cat::new();
+    let big = c.write("big.bin", &media::random_bytes(3 << 20, 25));
+    c.ok(&["add", "--in-place", s(&big)]);
+    let bag = c.work("bag");
+    let out = evcat_with_fsize_limit(&c, 1024, &["export", "bag", s(&bag), "--all"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("big.bin") && err.to_lowercase().contains("too large"), "{err}");
+    assert_clean(&c, "after the failed export");
 }
 
 /// Run as an unprivileged user when we are root (permissions do not stop

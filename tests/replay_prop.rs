@@ -10,8 +10,8 @@ use proptest::prelude::*;
 
 use evcat::audit::AuditOptions;
 use evcat::catalog::claims::ClaimStatus;
-use evcat::catalog::evidence::{EvidenceKind, Provenance};
-use evcat::catalog::links::{NewLink, Relation};
+use evcat::catalog::evidence::{EvidenceEdit, EvidenceKind, Patch, Provenance};
+use evcat::catalog::links::{LinkOrigin, NewLink, Relation};
 use evcat::export::bag::{verify_bag, BagOptions};
 use evcat::export::Scope;
 use evcat::ids::{ClaimId, EvidenceId, LinkId, Subject};
@@ -63,7 +63,8 @@ fn run(cat: &mut Catalog, dir: &std::path::Path, ops: &[Op]) {
             }
             Op::Edit { ev, title } => {
                 if let Some(e) = pick(&evidence, *ev) {
-                    let _ = cat.edit_evidence(e, &[("title", title.clone())], Some("prop"));
+                    let title = title.clone().map_or(Patch::Clear, Patch::Set);
+                    let _ = cat.edit_evidence(e, &EvidenceEdit { title, ..Default::default() }, Some("prop"));
                 }
             }
             Op::Claim(text) => {
@@ -77,7 +78,15 @@ fn run(cat: &mut Catalog, dir: &std::path::Path, ops: &[Op]) {
                 if let (Some(c), Some(e)) = (pick(&claims, *claim), pick(&evidence, *ev)) {
                     let relation = [Relation::Depicts, Relation::Supports, Relation::Contradicts, Relation::Mentions]
                         [*rel as usize % 4];
-                    let l = NewLink { claim: c, evidence: e, relation, range_ms: None, region: None, note: None };
+                    let l = NewLink {
+                        claim: c,
+                        evidence: e,
+                        relation,
+                        range_ms: None,
+                        region: None,
+                        note: None,
+                        origin: LinkOrigin::Manual,
+                    };
                     if let Ok(l) = cat.link_claim(&l) {
                         links.push(l.id);
                     }

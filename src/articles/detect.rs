@@ -211,11 +211,13 @@ fn platform_token(m: &str) -> String {
     format!(" {lead}{PLAT} {trail}")
 }
 
-fn mask(text: &str, re: &Regex) -> String {
+/// Blanks every match of `re`, keeping byte offsets (shared by the per-language rules).
+pub(super) fn mask(text: &str, re: &Regex) -> String {
     re.replace_all(text, |c: &regex::Captures| " ".repeat(c.get(0).map_or(0, |m| m.as_str().len()))).into_owned()
 }
 
-fn cues_of(re: &Regex, text: &str, cues: &mut Vec<String>) -> bool {
+/// Collects the distinct lower-cased matches of `re` into `cues`; true if any matched.
+pub(super) fn cues_of(re: &Regex, text: &str, cues: &mut Vec<String>) -> bool {
     let mut any = false;
     for m in re.find_iter(text) {
         any = true;
@@ -328,6 +330,25 @@ pub fn detect_evidence(body: &str, sentences: &[Span]) -> Vec<Detection> {
         .filter_map(|&span| {
             let text = body.get(span.start..span.end)?;
             detect_sentence(r, text).map(|mut d| {
+                d.span = span;
+                d
+            })
+        })
+        .collect()
+}
+
+/// [`detect_evidence`] with the rules of the page's language (`lang`: a primary subtag such
+/// as "de"): German, French, Spanish and Portuguese have their own (`detect_lang`); any other
+/// language, or none, uses the English rules.
+pub fn detect_evidence_in(body: &str, sentences: &[Span], lang: Option<&str>) -> Vec<Detection> {
+    let Some(r) = lang.and_then(super::detect_lang::rules_for) else {
+        return detect_evidence(body, sentences);
+    };
+    sentences
+        .iter()
+        .filter_map(|&span| {
+            let text = body.get(span.start..span.end)?;
+            super::detect_lang::detect_sentence(r, text).map(|mut d| {
                 d.span = span;
                 d
             })

@@ -83,6 +83,9 @@ string_enum!(
         Parler => "parler",
         Rumble => "rumble",
         Whatsapp => "whatsapp",
+        Vimeo => "vimeo",
+        Threads => "threads",
+        Bluesky => "bluesky" | "bsky",
         Web => "web",
         Other => "other",
     }
@@ -95,6 +98,7 @@ string_enum!(
         File => "file",
         Import => "import",
         Detected => "detected",
+        Embedded => "embedded",
     }
 );
 
@@ -146,22 +150,150 @@ impl Provenance {
         *self == Provenance::default()
     }
 
-    fn fields(&self) -> Vec<(&'static str, Option<String>)> {
-        vec![
-            ("title", self.title.clone()),
-            ("description", self.description.clone()),
-            ("platform", self.platform.map(|p| p.to_string())),
-            ("source_url", self.source_url.clone()),
-            ("platform_id", self.platform_id.clone()),
-            ("author_handle", self.author_handle.clone()),
-            ("posted_at", self.posted_at.clone()),
+    fn fields(&self) -> [(ProvenanceField, Option<String>); 7] {
+        use ProvenanceField as F;
+        [
+            (F::Title, self.title.clone()),
+            (F::Description, self.description.clone()),
+            (F::Platform, self.platform.map(|p| p.to_string())),
+            (F::SourceUrl, self.source_url.clone()),
+            (F::PlatformId, self.platform_id.clone()),
+            (F::AuthorHandle, self.author_handle.clone()),
+            (F::PostedAt, self.posted_at.clone()),
         ]
     }
 }
 
-/// Editable provenance fields, as named on the command line.
-pub const EDITABLE_FIELDS: &[&str] =
-    &["kind", "title", "description", "platform", "source_url", "platform_id", "author_handle", "posted_at", "status"];
+/// A provenance field of an evidence item. Its column name is known only to
+/// this module; callers (the CLI's `--clear`, ingest's title source) name
+/// fields with this type instead of strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProvenanceField {
+    Title,
+    Description,
+    Platform,
+    SourceUrl,
+    PlatformId,
+    AuthorHandle,
+    PostedAt,
+}
+
+impl ProvenanceField {
+    /// The column, which is also the key in row snapshots, `sources` and the
+    /// `changed` list of an edit.
+    pub fn column(self) -> &'static str {
+        match self {
+            ProvenanceField::Title => "title",
+            ProvenanceField::Description => "description",
+            ProvenanceField::Platform => "platform",
+            ProvenanceField::SourceUrl => "source_url",
+            ProvenanceField::PlatformId => "platform_id",
+            ProvenanceField::AuthorHandle => "author_handle",
+            ProvenanceField::PostedAt => "posted_at",
+        }
+    }
+}
+
+impl std::fmt::Display for ProvenanceField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.column())
+    }
+}
+
+/// What an edit does to one field.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Patch<T> {
+    /// Leave the current value.
+    #[default]
+    Keep,
+    Set(T),
+    /// Remove the value (the column becomes NULL, its source is forgotten).
+    Clear,
+}
+
+impl<T> Patch<T> {
+    /// `Set` for a given value, `Keep` for none (an absent command-line flag).
+    pub fn set_or_keep(value: Option<T>) -> Self {
+        value.map_or(Patch::Keep, Patch::Set)
+    }
+
+    /// Becomes `Clear` unless it is `Set` (then unchanged: false).
+    fn clear_unless_set(&mut self) -> bool {
+        if matches!(self, Patch::Set(_)) {
+            return false;
+        }
+        *self = Patch::Clear;
+        true
+    }
+
+    fn map<U>(self, f: impl FnOnce(T) -> Result<U>) -> Result<Patch<U>> {
+        Ok(match self {
+            Patch::Keep => Patch::Keep,
+            Patch::Set(v) => Patch::Set(f(v)?),
+            Patch::Clear => Patch::Clear,
+        })
+    }
+}
+
+/// A change to an evidence item: a [`Patch`] per provenance field, and kind
+/// and status, which can be changed but never cleared.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EvidenceEdit {
+    pub kind: Option<EvidenceKind>,
+    pub status: Option<EvidenceStatus>,
+    pub title: Patch<String>,
+    pub description: Patch<String>,
+    pub platform: Patch<Platform>,
+    pub source_url: Patch<String>,
+    pub platform_id: Patch<String>,
+    pub author_handle: Patch<String>,
+    /// RFC 3339, 'YYYY-MM-DD HH:MM' (UTC) or YYYY-MM-DD; normalised with
+    /// [`crate::timefmt::normalize_timestamp`] by the edit.
+    pub posted_at: Patch<String>,
+}
+
+impl EvidenceEdit {
+    /// Clear `field`; refused when the same edit also sets it.
+    pub fn clear(&mut self, field: ProvenanceField) -> Result<()> {
+        use ProvenanceField as F;
+        let cleared = match field {
+            F::Title => self.title.clear_unless_set(),
+            F::Description => self.description.clear_unless_set(),
+            F::Platform => self.platform.clear_unless_set(),
+            F::SourceUrl => self.source_url.clear_unless_set(),
+            F::PlatformId => self.platform_id.clear_unless_set(),
+            F::AuthorHandle => self.author_handle.clear_unless_set(),
+            F::PostedAt => self.posted_at.clear_unless_set(),
+        };
+        if cleared {
+            Ok(())
+        } else {
+            Err(Error::invalid(
+                "evidence edit",
+                field.column(),
+                "the field is both set and cleared; give one or the other",
+            ))
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == EvidenceEdit::default()
+    }
+
+    /// The provenance patches as column text, `posted_at` normalised.
+    fn column_patches(&self) -> Result<[(ProvenanceField, Patch<String>); 7]> {
+        use ProvenanceField as F;
+        Ok([
+            (F::Title, self.title.clone()),
+            (F::Description, self.description.clone()),
+            (F::Platform, self.platform.clone().map(|p| Ok(p.to_string()))?),
+            (F::SourceUrl, self.source_url.clone()),
+            (F::PlatformId, self.platform_id.clone()),
+            (F::AuthorHandle, self.author_handle.clone()),
+            (F::PostedAt, self.posted_at.clone().map(|t| crate::timefmt::normalize_timestamp("posted-at", &t))?),
+        ])
+    }
+}
 
 const SELECT: &str = "SELECT id, kind, title, description, platform, source_url, platform_id, author_handle, posted_at, status, sources, created_at FROM evidence";
 
@@ -201,17 +333,17 @@ pub(crate) fn create(
     status: EvidenceStatus,
     prov: &Provenance,
     source: Source,
-    overrides: &[(&str, Source)],
+    overrides: &[(ProvenanceField, Source)],
     extra: serde_json::Value,
 ) -> Result<EvidenceId> {
     let mut sources = BTreeMap::new();
     let mut cols: Vec<(&str, V)> = vec![("kind", V::Text(kind.to_string())), ("status", V::Text(status.to_string()))];
-    for (name, value) in prov.fields() {
+    for (field, value) in prov.fields() {
         if value.is_some() {
-            let src = overrides.iter().find(|(f, _)| *f == name).map_or(source, |(_, s)| *s);
-            sources.insert(name.to_string(), src);
+            let src = overrides.iter().find(|(f, _)| *f == field).map_or(source, |(_, s)| *s);
+            sources.insert(field.column().to_string(), src);
         }
-        cols.push((name, text(value)));
+        cols.push((field.column(), text(value)));
     }
     cols.push(("sources", V::Text(sources_json(&sources))));
     cols.push(("created_at", V::Text(now())));
@@ -226,41 +358,42 @@ pub(crate) fn get_in(conn: &rusqlite::Connection, id: EvidenceId) -> Result<Evid
         .ok_or_else(|| Error::not_found(format!("evidence {id}")))
 }
 
-/// Set provenance fields (`None` clears a field). Each change is logged with
-/// before/after; fields given their current value are not logged.
+/// Apply an edit. Each changed field is logged with before/after; fields
+/// given their current value are not logged.
 pub(crate) fn edit(
     w: &mut Writer<'_>,
     id: EvidenceId,
-    changes: &[(&str, Option<String>)],
+    change: &EvidenceEdit,
     source: Source,
     reason: Option<&str>,
 ) -> Result<Vec<String>> {
     let current = get_in(&w.tx, id)?;
+    if change.is_empty() {
+        return Err(Error::invalid("evidence edit", id.to_string(), "give at least one field to change"));
+    }
+    let patches = change.column_patches()?;
     let mut sources = current.sources.clone();
     let mut cols: Vec<(&str, V)> = Vec::new();
-    for (field, value) in changes {
-        let field = EDITABLE_FIELDS.iter().find(|f| **f == *field).ok_or_else(|| {
-            Error::invalid("evidence field", *field, format!("editable fields: {}", EDITABLE_FIELDS.join(", ")))
-        })?;
-        let value = match (*field, value) {
-            ("kind", Some(v)) => Some(v.parse::<EvidenceKind>()?.to_string()),
-            ("kind", None) => return Err(Error::invalid("evidence field", "kind", "kind cannot be cleared")),
-            ("status", Some(v)) => Some(v.parse::<EvidenceStatus>()?.to_string()),
-            ("status", None) => return Err(Error::invalid("evidence field", "status", "status cannot be cleared")),
-            ("platform", Some(v)) => Some(v.parse::<Platform>()?.to_string()),
-            ("posted_at", Some(v)) => Some(crate::timefmt::normalize_timestamp("posted-at", v)?),
-            (_, v) => v.clone(),
-        };
-        if !matches!(*field, "kind" | "status") {
-            match &value {
-                Some(_) => sources.insert(field.to_string(), source),
-                None => sources.remove(*field),
-            };
-        }
-        cols.push((field, text(value)));
+    if let Some(k) = change.kind {
+        cols.push(("kind", V::Text(k.to_string())));
     }
-    if cols.is_empty() {
-        return Err(Error::invalid("evidence edit", id.to_string(), "give at least one field to change"));
+    if let Some(s) = change.status {
+        cols.push(("status", V::Text(s.to_string())));
+    }
+    for (field, patch) in patches {
+        let col = field.column();
+        let value = match patch {
+            Patch::Keep => continue,
+            Patch::Set(v) => {
+                sources.insert(col.to_string(), source);
+                Some(v)
+            }
+            Patch::Clear => {
+                sources.remove(col);
+                None
+            }
+        };
+        cols.push((col, text(value)));
     }
     cols.push(("sources", V::Text(sources_json(&sources))));
     let mut changed =
@@ -345,13 +478,113 @@ impl Catalog {
         })
     }
 
-    /// Change provenance fields of an evidence item; returns the changed fields.
+    /// Change fields of an evidence item; returns the changed fields' names
+    /// (empty when every value was already as given: nothing is logged then).
     pub fn edit_evidence(
         &mut self,
         id: EvidenceId,
-        changes: &[(&str, Option<String>)],
+        changes: &EvidenceEdit,
         reason: Option<&str>,
     ) -> Result<Vec<String>> {
         self.write(|w| edit(w, id, changes, Source::User, reason))
+    }
+}
+
+/// An evidence item already recorded for this post: same platform and platform id, same
+/// canonical URL, or a recorded URL that is another spelling of it (`twitter.com` for
+/// `x.com`, `youtu.be`, tracking parameters). Oldest first.
+pub(crate) fn find_by_url(
+    conn: &rusqlite::Connection,
+    platform: Option<&str>,
+    platform_id: Option<&str>,
+    url: &str,
+) -> Result<Option<EvidenceId>> {
+    let direct: Option<i64> = conn
+        .prepare_cached(
+            "SELECT id FROM evidence WHERE source_url = ?3 OR (?1 IS NOT NULL AND ?2 IS NOT NULL AND platform = ?1 AND platform_id = ?2) ORDER BY id LIMIT 1",
+        )?
+        .query_row(rusqlite::params![platform, platform_id, url], |r| r.get(0))
+        .optional()?;
+    if let Some(id) = direct {
+        return Ok(Some(EvidenceId(id)));
+    }
+    // Other spellings hold the post id: scan only the rows whose URL contains it.
+    let Some(pid) = platform_id else { return Ok(None) };
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, source_url FROM evidence WHERE source_url IS NOT NULL AND instr(source_url, ?1) > 0 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([pid], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+    for row in rows {
+        let (id, u) = row?;
+        if crate::articles::embeds::canonical(&u, None).is_some_and(|m| m.url == url) {
+            return Ok(Some(EvidenceId(id)));
+        }
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalog() -> (tempfile::TempDir, Catalog) {
+        let dir = tempfile::tempdir().unwrap();
+        let cat = Catalog::init(&dir.path().join("cat"), "tester", None).unwrap();
+        (dir, cat)
+    }
+
+    #[test]
+    fn patches_set_clear_and_keep_fields_and_their_sources() {
+        let (_dir, mut cat) = catalog();
+        let prov = Provenance {
+            title: Some("Quay clip".into()),
+            platform: Some(Platform::Tiktok),
+            author_handle: Some("@a".into()),
+            ..Default::default()
+        };
+        let id = cat.add_referenced_evidence(EvidenceKind::Video, &prov, None).unwrap();
+        let mut edit = EvidenceEdit {
+            platform: Patch::Set(Platform::X),
+            posted_at: Patch::Set("2026-03-14 13:52".into()),
+            status: Some(EvidenceStatus::Unavailable),
+            ..Default::default()
+        };
+        edit.clear(ProvenanceField::AuthorHandle).unwrap();
+        let changed = cat.edit_evidence(id, &edit, Some("checked the post")).unwrap();
+        assert_eq!(changed, ["author_handle", "platform", "posted_at", "status"]);
+        let ev = cat.evidence(id).unwrap();
+        assert_eq!(ev.title.as_deref(), Some("Quay clip"), "Keep leaves the value");
+        assert_eq!(ev.platform.as_deref(), Some("x"));
+        assert_eq!(ev.posted_at.as_deref(), Some("2026-03-14T13:52:00Z"), "normalised by the edit");
+        assert_eq!(ev.author_handle, None);
+        assert_eq!(ev.status, EvidenceStatus::Unavailable);
+        assert!(!ev.sources.contains_key("author_handle"), "a cleared field has no source");
+        assert_eq!(ev.sources.get("posted_at"), Some(&Source::User));
+    }
+
+    #[test]
+    fn a_field_cannot_be_set_and_cleared_at_once() {
+        let mut edit = EvidenceEdit { source_url: Patch::Set("https://example.org/p/1".into()), ..Default::default() };
+        let err = edit.clear(ProvenanceField::SourceUrl).unwrap_err();
+        assert!(err.to_string().contains("source_url"), "{err}");
+        assert_eq!(edit.source_url, Patch::Set("https://example.org/p/1".into()), "the set value is kept");
+        edit.clear(ProvenanceField::Title).unwrap();
+        edit.clear(ProvenanceField::Title).unwrap();
+        assert_eq!(edit.title, Patch::Clear, "clearing twice is clearing");
+    }
+
+    #[test]
+    fn empty_edits_and_bad_times_are_refused_before_anything_is_logged() {
+        let (_dir, mut cat) = catalog();
+        let id = cat.add_referenced_evidence(EvidenceKind::Web, &Provenance::default(), None).unwrap();
+        let head = crate::catalog::log::head(&cat).unwrap();
+        let err = cat.edit_evidence(id, &EvidenceEdit::default(), None).unwrap_err();
+        assert!(err.to_string().contains("at least one field"), "{err}");
+        let bad = EvidenceEdit { posted_at: Patch::Set("last tuesday".into()), ..Default::default() };
+        let err = cat.edit_evidence(id, &bad, None).unwrap_err();
+        assert!(err.to_string().contains("last tuesday"), "{err}");
+        assert_eq!(crate::catalog::log::head(&cat).unwrap(), head);
+        let missing = cat.edit_evidence(EvidenceId(99), &EvidenceEdit::default(), None).unwrap_err();
+        assert!(missing.to_string().contains("E99"), "{missing}");
     }
 }

@@ -547,6 +547,8 @@ mod tests {
 
     /// Index of the migration that creates `fingerprint_band`.
     const BAND_MIGRATION: usize = 5;
+    /// 0010_fingerprint_parts; 0007..0009 (other tables) run between the two.
+    const PARTS_MIGRATION: usize = 9;
 
     /// A bare connection with the schema (foreign keys off: no file rows needed).
     fn schema(upto: usize) -> rusqlite::Connection {
@@ -619,9 +621,13 @@ mod tests {
         assert_eq!(stored.len(), 32);
         assert_eq!(stored, want, "insert, update and delete triggers");
 
-        // Migration 9 rebuilds the table keeping ids (the band rows stay
+        // Migration 10 rebuilds the table keeping ids (the band rows stay
         // right), names the parts of old rows, and indexes identity hashes only.
-        conn.execute_batch(super::super::MIGRATIONS[BAND_MIGRATION + 1].1).unwrap();
+        for (_, sql) in &super::super::MIGRATIONS[BAND_MIGRATION + 1..PARTS_MIGRATION] {
+            conn.execute_batch(sql).unwrap();
+        }
+        assert_eq!(super::super::MIGRATIONS[PARTS_MIGRATION].0, "0010_fingerprint_parts");
+        conn.execute_batch(super::super::MIGRATIONS[PARTS_MIGRATION].1).unwrap();
         let (stored, want) = band_rows(&conn);
         assert_eq!((stored.len(), &stored), (32, &want), "after the rebuild");
         let part: String = conn.query_row("SELECT part FROM fingerprint WHERE id = 2", [], |r| r.get(0)).unwrap();
@@ -644,7 +650,7 @@ mod tests {
 
     #[test]
     fn old_rows_get_the_part_their_frame_index_meant() {
-        let conn = schema(BAND_MIGRATION + 1);
+        let conn = schema(PARTS_MIGRATION);
         for i in 0..3 {
             insert(&conn, 1, i, &[i as u8; 32], 80);
         }
@@ -654,7 +660,7 @@ mod tests {
             [&[9u8; 32][..]],
         )
         .unwrap();
-        conn.execute_batch(super::super::MIGRATIONS[BAND_MIGRATION + 1].1).unwrap();
+        conn.execute_batch(super::super::MIGRATIONS[PARTS_MIGRATION].1).unwrap();
         let parts: Vec<String> = conn
             .prepare("SELECT part FROM fingerprint ORDER BY id")
             .unwrap()

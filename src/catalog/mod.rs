@@ -12,15 +12,19 @@
 pub mod actors;
 pub mod articles;
 pub mod claims;
+pub mod embedded;
 pub mod evidence;
 pub mod files;
 pub mod fingerprints;
+pub mod keys;
 pub mod lineage;
 pub mod links;
 pub mod log;
 pub mod search;
 pub mod snapshot;
+pub mod timestamps;
 pub mod trace;
+pub mod tree;
 
 use std::cell::OnceCell;
 use std::fs;
@@ -45,13 +49,19 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0004_custody_action_index", include_str!("../../schema/0004_custody_action_index.sql")),
     ("0005_deferred_search_index", include_str!("../../schema/0005_deferred_search_index.sql")),
     ("0006_fingerprint_band", include_str!("../../schema/0006_fingerprint_band.sql")),
-    // 0007/0008 are taken by parallel branches; renumbered at merge.
-    ("0009_fingerprint_parts", include_str!("../../schema/0009_fingerprint_parts.sql")),
+    ("0007_media_facts", include_str!("../../schema/0007_media_facts.sql")),
+    ("0008_article_metadata", include_str!("../../schema/0008_article_metadata.sql")),
+    ("0009_custody_tree", include_str!("../../schema/0009_custody_tree.sql")),
+    ("0010_fingerprint_parts", include_str!("../../schema/0010_fingerprint_parts.sql")),
 ];
 
 pub const DB_FILE: &str = "catalog.sqlite";
 pub const OBJECTS_DIR: &str = "objects";
 pub const KEYS_DIR: &str = "keys";
+
+/// A `user_version` this far beyond the migrations known here is not a newer
+/// evcat (releases add a handful of migrations a year) but a damaged file.
+const IMPLAUSIBLE_SCHEMA_LEAD: i64 = 1000;
 
 /// How long a writer waits for another process's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
@@ -123,16 +133,12 @@ impl Catalog {
         Catalog::open_at(dir, actor)
     }
 
-    /// Find the catalog like git finds a repository: `explicit`, then
-    /// `EVCAT_CATALOG`, then the nearest `catalog.sqlite` or `.evcat/` in the
-    /// current directory or its parents.
+    /// Find the catalog like git finds a repository: `explicit` (the CLI's
+    /// `--catalog`, or `EVCAT_CATALOG`), else the nearest `catalog.sqlite` or
+    /// `.evcat/` in the current directory or its parents.
     pub fn discover(explicit: Option<&Path>) -> Result<PathBuf> {
         if let Some(p) = explicit {
             return resolve_dir(p).ok_or_else(|| Error::NoCatalog { searched: p.to_path_buf() });
-        }
-        if let Some(p) = std::env::var_os("EVCAT_CATALOG").filter(|v| !v.is_empty()) {
-            let p = PathBuf::from(p);
-            return resolve_dir(&p).ok_or(Error::NoCatalog { searched: p });
         }
         let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
         for dir in cwd.ancestors() {
@@ -193,13 +199,21 @@ impl Catalog {
         loop {
             let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(Error::from_db)?;
             let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            // Negative, or further ahead than any release could be: damage, not
+            // a newer evcat (and never an index into MIGRATIONS).
+            if !(0..=supported + IMPLAUSIBLE_SCHEMA_LEAD).contains(&version) {
+                return Err(Error::Corrupt(format!(
+                    "{} has schema version {version}, which no evcat writes: the file is damaged or not an evcat catalog",
+                    self.root.join(DB_FILE).display()
+                )));
+            }
             if version > supported {
                 return Err(Error::SchemaTooNew { found: version, supported });
             }
-            if version == supported {
+            // Checked anyway: a `user_version` is input read from disk.
+            let Some((name, sql)) = usize::try_from(version).ok().and_then(|v| MIGRATIONS.get(v)) else {
                 return Ok(());
-            }
-            let (name, sql) = MIGRATIONS[version as usize];
+            };
             tx.execute_batch(sql).map_err(|e| Error::Corrupt(format!("migration {name} failed: {e}")))?;
             tx.pragma_update(None, "user_version", version + 1)?;
             tx.commit().map_err(Error::from_db)?;
@@ -236,6 +250,11 @@ impl Catalog {
         &self.store
     }
 
+    /// How the object store does its I/O (threads, `O_DIRECT`).
+    pub fn set_io_options(&mut self, io: crate::store::IoOptions) {
+        self.store.set_io_options(io);
+    }
+
     /// Read-only access to the connection for query modules.
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
@@ -254,16 +273,21 @@ impl Catalog {
             Some(n) => n.clone(),
             None => self.meta("default_actor")?.ok_or_else(|| Error::Corrupt("catalog has no default actor".into()))?,
         };
-        let actor = actors::by_name(self, &name)?
-            .ok_or_else(|| Error::not_found(format!("actor {name:?} (create it with `evcat actor add {name}`)")))?;
-        let key_path =
-            self.actor_opts.key_file.clone().unwrap_or_else(|| self.root.join(KEYS_DIR).join(format!("{name}.key")));
-        let key = Keypair::load(&key_path)?;
+        let actor = actors::by_name(self, &name)?.ok_or_else(|| {
+            Error::invalid("actor", name.clone(), format!("no such actor; create it with `evcat actor add {name}`"))
+        })?;
+        // A key file the user named is their input (exit 2); keys/NAME.key is the catalog's own (exit 3).
+        let (key_path, owner) = match &self.actor_opts.key_file {
+            Some(p) => (p.clone(), crate::error::Owner::User),
+            None => (keys::key_path(&self.root, &name, &actor.key_id), crate::error::Owner::Catalog),
+        };
+        let key = Keypair::load(&key_path).map_err(|e| Error::key(e, owner))?;
+        keys::refuse_revoked(self, &name, &actor.key_id)?;
         if key.public_hex() != actor.public_key {
-            return Err(Error::Conflict(format!(
-                "key file {} does not belong to actor {name:?} (its public key differs from the one recorded in the catalog)",
-                key_path.display()
-            )));
+            let reason = format!(
+                "does not belong to actor {name:?} (its public key differs from the one recorded in the catalog)"
+            );
+            return Err(Error::key(custody::CustodyError::Key { path: key_path, reason }, owner));
         }
         let _ =
             self.signer.set(Signer { actor: name, key, host: host_name(), location: self.actor_opts.location.clone() });
@@ -285,6 +309,7 @@ impl Catalog {
         let mut w = Writer { tx, signer, head, appended: Vec::new(), unsigned: Vec::new() };
         let out = f(&mut w)?;
         w.sign_and_insert_events()?;
+        tree::extend(&w.tx, w.head.seq)?;
         search::reindex_dirty(&w.tx)?;
         w.tx.commit().map_err(Error::from_db)?;
         Ok(out)
@@ -327,7 +352,7 @@ impl Writer<'_> {
         };
         let hash = custody::event_hash(&event)?;
         let seq = event.seq;
-        self.head = Head { seq, hash };
+        self.head = Head::chain(seq, hash);
         self.appended.push(seq);
         self.unsigned.push(event);
         // Bounded: a 100,000-claim article import appends ~300,000 events.

@@ -143,7 +143,7 @@ fn excerpt(body: &str, text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::{excerpt, fts_query};
-    use crate::catalog::evidence::{EvidenceKind, Provenance};
+    use crate::catalog::evidence::{EvidenceEdit, EvidenceKind, Patch, Provenance};
     use crate::catalog::Catalog;
 
     fn hits(cat: &Catalog, text: &str) -> Vec<String> {
@@ -159,12 +159,14 @@ mod tests {
         let prov = Provenance { title: Some("Quayside barrier clip".into()), ..Default::default() };
         let e = cat.add_referenced_evidence(EvidenceKind::Video, &prov, None).unwrap();
         assert_eq!(hits(&cat, "quayside"), vec![e.to_string()]);
-        cat.edit_evidence(e, &[("title", Some("Harbour gate clip".into()))], None).unwrap();
+        let retitle = EvidenceEdit { title: Patch::Set("Harbour gate clip".into()), ..Default::default() };
+        cat.edit_evidence(e, &retitle, None).unwrap();
         assert!(hits(&cat, "quayside").is_empty());
         assert_eq!(hits(&cat, "harbour"), vec![e.to_string()]);
         // Excerpts come from the record's own text, the hit in brackets.
         assert_eq!(cat.search("harbour", 10).unwrap()[0].snippet, "[Harbour] gate clip");
-        cat.edit_evidence(e, &[("source_url", Some("https://video.example/v/991".into()))], None).unwrap();
+        let url = EvidenceEdit { source_url: Patch::Set("https://video.example/v/991".into()), ..Default::default() };
+        cat.edit_evidence(e, &url, None).unwrap();
         assert_eq!(hits(&cat, "991"), vec![e.to_string()]);
         let queued: i64 = cat.conn().query_row("SELECT count(*) FROM search_dirty", [], |r| r.get(0)).unwrap();
         assert_eq!(queued, 0, "the queue is emptied by every commit");

@@ -1,4 +1,4 @@
-//! `evcat add` and `evcat probe`.
+//! `evcat add` (`evcat probe` is in `probe.rs`).
 
 use std::path::PathBuf;
 
@@ -6,13 +6,11 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use evcat::analysis::AnalysisOptions;
-use evcat::catalog::evidence::{Platform, Provenance};
-use evcat::catalog::files::Acquisition;
 use evcat::ids::EvidenceId;
 use evcat::ingest::{AddItem, AddOptions, Progress};
-use evcat::timefmt::normalize_timestamp;
-use evcat::{Catalog, Result};
+use evcat::Result;
 
+use super::flags::{AcquisitionArgs, ProvenanceArgs};
 use super::output::human_bytes;
 use super::Ctx;
 
@@ -24,40 +22,6 @@ pub struct AddArgs {
     /// Attach the files to this existing evidence item instead of creating new ones.
     #[arg(long, value_name = "E12")]
     pub evidence: Option<EvidenceId>,
-    /// Title of the new evidence items (default: the file name).
-    #[arg(long)]
-    pub title: Option<String>,
-    /// Platform the evidence was published on (tiktok, youtube, x, facebook, instagram,
-    /// telegram, twitch, reddit, snapchat, parler, rumble, whatsapp, web, other).
-    #[arg(long)]
-    pub platform: Option<Platform>,
-    /// URL of the post or page the evidence came from.
-    #[arg(long)]
-    pub url: Option<String>,
-    /// Platform's own id of the post.
-    #[arg(long)]
-    pub platform_id: Option<String>,
-    /// Account that posted it.
-    #[arg(long)]
-    pub author: Option<String>,
-    /// When it was posted (RFC 3339, 'YYYY-MM-DD HH:MM' UTC, or YYYY-MM-DD).
-    #[arg(long)]
-    pub posted_at: Option<String>,
-    /// Who acquired the bytes.
-    #[arg(long)]
-    pub acquired_by: Option<String>,
-    /// When the bytes were acquired (default: now).
-    #[arg(long)]
-    pub acquired_at: Option<String>,
-    /// How they were acquired (e.g. download, screen-recording, sent-by-source).
-    #[arg(long)]
-    pub method: Option<String>,
-    /// Tool used to acquire them (e.g. yt-dlp 2024.05.27).
-    #[arg(long)]
-    pub tool: Option<String>,
-    /// Free-text note stored with each file.
-    #[arg(long)]
-    pub note: Option<String>,
     /// Record path and hash only; do not copy into the store (audit checks the file where it is).
     #[arg(long)]
     pub in_place: bool,
@@ -69,16 +33,17 @@ pub struct AddArgs {
     #[arg(long, value_name = "on|off", env = "EVCAT_MEDIA_ANALYSIS", default_value = "on")]
     #[arg(action = clap::ArgAction::Set, value_parser = on_off)]
     pub media_analysis: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct ProbeArgs {
-    /// Files to inspect.
-    #[arg(required = true)]
-    pub paths: Vec<PathBuf>,
-    /// Skip the SHA-256 (reads only headers: fast over large videos).
-    #[arg(long)]
-    pub no_hash: bool,
+    /// Files per transaction, 1-512 (default 512). A test knob: smaller
+    /// batches let the crash test kill `add` with several batches in flight.
+    #[arg(long, hide = true, env = "EVCAT_ADD_BATCH_FILES", value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=512))]
+    pub batch_files: Option<u16>,
+    // Last: flattened args open their own help headings. Provenance describes
+    // the new evidence items, so the library refuses it with --evidence.
+    #[command(flatten)]
+    pub provenance: ProvenanceArgs,
+    #[command(flatten)]
+    pub acquisition: AcquisitionArgs,
 }
 
 struct Bar(ProgressBar);
@@ -102,33 +67,16 @@ fn on_off(v: &str) -> std::result::Result<bool, String> {
     }
 }
 
-fn opt_time(what: &'static str, v: Option<String>) -> Result<Option<String>> {
-    v.map(|s| normalize_timestamp(what, &s)).transpose()
-}
-
 pub fn add(ctx: &Ctx, a: AddArgs) -> Result<u8> {
     let mut cat = ctx.open()?;
     let opts = AddOptions {
         evidence: a.evidence,
-        provenance: Provenance {
-            title: a.title,
-            description: None,
-            platform: a.platform,
-            source_url: a.url,
-            platform_id: a.platform_id,
-            author_handle: a.author,
-            posted_at: opt_time("posted-at", a.posted_at)?,
-        },
-        acquisition: Acquisition {
-            acquired_by: a.acquired_by,
-            method: a.method,
-            tool: a.tool,
-            note: a.note,
-            acquired_at: opt_time("acquired-at", a.acquired_at)?,
-        },
+        provenance: a.provenance.into_provenance()?,
+        acquisition: a.acquisition.into_acquisition()?,
         in_place: a.in_place,
         follow_links: a.follow_links,
         analysis: AnalysisOptions { enabled: a.media_analysis },
+        batch_files: a.batch_files.map(usize::from),
     };
     let report = if ctx.out.progress_enabled() {
         let bar = ProgressBar::new(0);
@@ -196,69 +144,6 @@ pub fn add(ctx: &Ctx, a: AddArgs) -> Result<u8> {
     Ok(if report.failed == 0 {
         0
     } else if report.registered + report.already_registered == 0 {
-        2
-    } else {
-        4
-    })
-}
-
-pub fn probe(ctx: &Ctx, a: ProbeArgs) -> Result<u8> {
-    use rayon::prelude::*;
-    // Files in parallel, results in the order given.
-    let results: Vec<_> = a
-        .paths
-        .par_iter()
-        .map(|p| {
-            if a.no_hash {
-                Catalog::probe_facts(p).map(|(size, facts)| (None, size, facts))
-            } else {
-                Catalog::probe(p).map(|(sha, size, facts)| (Some(sha), size, facts))
-            }
-        })
-        .collect();
-    let mut docs = Vec::new();
-    let mut failed = 0;
-    for (p, r) in a.paths.iter().zip(results) {
-        match r {
-            Ok((sha, size, facts)) => docs.push(serde_json::json!({
-                "path": p, "sha256": sha, "size": size, "facts": facts,
-            })),
-            Err(e) => {
-                failed += 1;
-                if !ctx.out.json {
-                    eprintln!("evcat: {e}");
-                }
-                docs.push(serde_json::json!({ "path": p, "error": e.to_string() }));
-            }
-        }
-    }
-    ctx.out.emit(&docs, || {
-        let mut s = String::new();
-        for d in &docs {
-            if d.get("error").is_some() {
-                continue;
-            }
-            s.push_str(&format!("{}\n", d["path"].as_str().unwrap_or_default()));
-            s.push_str(&format!(
-                "  sha256  {}\n  size    {}\n",
-                d["sha256"].as_str().unwrap_or("(not computed: --no-hash)"),
-                d["size"]
-            ));
-            if let Some(facts) = d["facts"].as_object() {
-                for (k, v) in facts {
-                    if v.is_null() || v == &serde_json::json!([]) || v == &serde_json::json!(false) {
-                        continue;
-                    }
-                    let v = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
-                    s.push_str(&format!("  {k:<7} {v}\n"));
-                }
-            }
-        }
-        s
-    })?;
-    Ok(if failed == 0 {
-        0
-    } else if failed == a.paths.len() {
         2
     } else {
         4

@@ -8,31 +8,38 @@ use serde_json::json;
 
 use evcat::catalog::articles::{Article, ArticleMeta};
 use evcat::catalog::claims::{Claim, ClaimFilter, ClaimStatus};
-use evcat::catalog::links::{Link, NewLink, Region, Relation, TimeRange};
+use evcat::catalog::links::{Link, LinkOrigin, NewLink, Region, Relation, TimeRange};
 use evcat::catalog::trace::CustodySummary;
 use evcat::ids::{ArticleId, ClaimId, EvidenceId, LinkId, Ref};
 use evcat::timefmt::normalize_timestamp;
 use evcat::{Catalog, Error, Result};
 
+use super::flags::ReasonArg;
 use super::output::human_bytes;
 use super::Ctx;
 
 #[derive(Debug, Subcommand)]
 pub enum ArticleCmd {
-    /// Import an article (plain text, seed format, Markdown or saved HTML) and
-    /// detect the sentences that cite media evidence.
+    /// Import an article (plain text, seed format, Markdown, a saved HTML page, an .mhtml
+    /// archive or a "Webpage, complete" folder), detect the sentences that cite media
+    /// evidence and record the page's embedded posts and media with their URLs.
     Add(ArticleAddArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct ArticleAddArgs {
+    /// The article file, or the folder of a page saved "complete".
     pub file: PathBuf,
+    /// Overrides the page's title (recorded as the field's source).
     #[arg(long)]
     pub title: Option<String>,
+    /// Overrides the page's URL (canonical link, og:url, ...); the override is recorded.
     #[arg(long)]
     pub url: Option<String>,
+    /// Overrides the page's publisher (og:site_name, JSON-LD publisher).
     #[arg(long)]
     pub publisher: Option<String>,
+    /// Overrides the page's author (JSON-LD author, meta author).
     #[arg(long)]
     pub author: Option<String>,
     /// Publication date (YYYY-MM-DD or RFC 3339); overrides the date in the text.
@@ -67,8 +74,8 @@ pub struct ClaimAddArgs {
 #[derive(Debug, Args)]
 pub struct ClaimReviewArgs {
     pub id: ClaimId,
-    #[arg(long)]
-    pub reason: Option<String>,
+    #[command(flatten)]
+    pub reason: ReasonArg,
 }
 
 #[derive(Debug, Args)]
@@ -97,8 +104,8 @@ pub struct LinkArgs {
 #[derive(Debug, Args)]
 pub struct UnlinkArgs {
     pub id: LinkId,
-    #[arg(long)]
-    pub reason: Option<String>,
+    #[command(flatten)]
+    pub reason: ReasonArg,
 }
 
 #[derive(Debug, Args)]
@@ -145,10 +152,10 @@ pub fn article(ctx: &Ctx, cmd: ArticleCmd) -> Result<u8> {
             );
         }
         let mut s = format!(
-            "imported {} \"{}\" ({:?}, {} sentences)\n",
+            "imported {} \"{}\" ({}, {} sentences)\n",
             r.article,
             r.title.as_deref().unwrap_or("untitled"),
-            r.format,
+            r.format.as_str(),
             r.sentences
         );
         s.push_str(&format!(
@@ -165,6 +172,34 @@ pub fn article(ctx: &Ctx, cmd: ArticleCmd) -> Result<u8> {
                 if d.live { " (live)" } else { "" },
                 clip(&d.text, 90)
             ));
+        }
+        if !r.embedded.is_empty() {
+            s.push_str(&format!(
+                "{} embedded post(s)/media, referenced evidence to acquire (`evcat list evidence --status referenced`):\n",
+                r.embedded.len()
+            ));
+        }
+        for e in &r.embedded {
+            s.push_str(&format!(
+                "  {} -> {} {}{} <{}>{}  ({})\n",
+                e.claim,
+                e.evidence,
+                e.kind,
+                e.platform.as_deref().map(|p| format!(" on {p}")).unwrap_or_default(),
+                e.url,
+                if e.existing { " (already in the catalog)" } else { "" },
+                e.how
+            ));
+        }
+        for (field, src) in &r.meta_sources {
+            if let Some(page) = src.get("page") {
+                s.push_str(&format!(
+                    "{field}: {} overrides the page's {} ({})\n",
+                    src.get("source").and_then(|v| v.as_str()).unwrap_or("flag"),
+                    page.get("source").and_then(|v| v.as_str()).unwrap_or("?"),
+                    page.get("value").and_then(|v| v.as_str()).unwrap_or("")
+                ));
+            }
         }
         s
     })?;
@@ -215,11 +250,11 @@ pub fn claim(ctx: &Ctx, cmd: ClaimCmd) -> Result<u8> {
             })?;
         }
         ClaimCmd::Confirm(a) => {
-            let c = cat.set_claim_status(a.id, ClaimStatus::Confirmed, a.reason.as_deref())?;
+            let c = cat.set_claim_status(a.id, ClaimStatus::Confirmed, a.reason.get())?;
             ctx.out.emit(&c, || format!("{} confirmed\n", c.id))?;
         }
         ClaimCmd::Reject(a) => {
-            let c = cat.set_claim_status(a.id, ClaimStatus::Rejected, a.reason.as_deref())?;
+            let c = cat.set_claim_status(a.id, ClaimStatus::Rejected, a.reason.get())?;
             ctx.out.emit(&c, || format!("{} rejected\n", c.id))?;
         }
     }
@@ -254,6 +289,7 @@ pub fn link(ctx: &Ctx, a: LinkArgs) -> Result<u8> {
         range_ms,
         region: a.region,
         note: a.note,
+        origin: LinkOrigin::Manual,
     })?;
     ctx.out.emit(&l, || format!("linked {}\n", link_text(&l)))?;
     Ok(0)
@@ -261,7 +297,7 @@ pub fn link(ctx: &Ctx, a: LinkArgs) -> Result<u8> {
 
 pub fn unlink(ctx: &Ctx, a: UnlinkArgs) -> Result<u8> {
     let mut cat = ctx.open()?;
-    let l = cat.unlink(a.id, a.reason.as_deref())?;
+    let l = cat.unlink(a.id, a.reason.get())?;
     ctx.out.emit(&l, || format!("unlinked {}\n", link_text(&l)))?;
     Ok(0)
 }

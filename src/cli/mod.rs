@@ -6,14 +6,19 @@ mod articles_cli;
 mod custody_cli;
 mod docs_cli;
 mod export_cli;
+mod flags;
+mod keys_cli;
 mod media_cli;
 mod output;
+mod probe;
 mod records;
+pub(crate) mod stamp_cli;
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use evcat::store::IoOptions;
 use evcat::{ActorOptions, Catalog, Result};
 
 pub use output::Out;
@@ -27,9 +32,11 @@ pub use output::Out;
 #[derive(Debug, Parser)]
 #[command(name = "evcat", version, max_term_width = 100)]
 pub struct Cli {
-    /// Catalog directory (default: $EVCAT_CATALOG, then the nearest catalog.sqlite
-    /// or .evcat/ in the current directory or its parents).
-    #[arg(long, global = true, value_name = "DIR")]
+    /// Catalog directory (default: the nearest catalog.sqlite or .evcat/ in the
+    /// current directory or its parents).
+    // Any OS string, empty too: `EVCAT_CATALOG=` means unset (see `run`).
+    #[arg(long, global = true, env = "EVCAT_CATALOG", value_name = "DIR",
+          value_parser = clap::builder::TypedValueParser::map(clap::builder::OsStringValueParser::new(), PathBuf::from))]
     pub catalog: Option<PathBuf>,
 
     /// Who is acting (signs the custody events); default: the catalog's default actor.
@@ -56,6 +63,9 @@ pub struct Cli {
     #[arg(short, long, global = true)]
     pub verbose: bool,
 
+    #[command(flatten)]
+    pub io: flags::IoArgs,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -67,7 +77,7 @@ pub enum Command {
     /// Register files and folder trees (hash while copying into the store).
     Add(add::AddArgs),
     /// Show what would be recorded for files, without registering them.
-    Probe(add::ProbeArgs),
+    Probe(probe::ProbeArgs),
     /// Evidence items: referenced (not yet acquired) evidence and provenance edits.
     #[command(subcommand)]
     Evidence(records::EvidenceCmd),
@@ -98,8 +108,14 @@ pub enum Command {
     Actor(custody_cli::ActorCmd),
     /// A record's custody timeline; `transfer` and `note` add to it.
     Custody(custody_cli::CustodyArgs),
-    /// The custody log, or its head (SEQ:HASH) to publish as a checkpoint.
+    /// The custody log, its head (SEQ:CHAIN_HASH:TREE_ROOT) to publish as a
+    /// checkpoint, or Merkle proofs of events and heads.
     Log(custody_cli::LogArgs),
+    /// Check an inclusion or consistency proof offline (no catalog needed).
+    VerifyProof(custody_cli::VerifyProofArgs),
+    /// Files: trusted time-stamps of their SHA-256.
+    #[command(subcommand)]
+    File(stamp_cli::FileCmd),
     /// Verify fixity, the hash chain, signatures and record integrity (exit 1 on problems).
     Audit(custody_cli::AuditArgs),
     /// Near-duplicates of a file (closest first), or `--all` clusters, by perceptual fingerprint.
@@ -138,27 +154,31 @@ pub struct InitArgs {
 pub struct Ctx {
     pub catalog_dir: Option<PathBuf>,
     pub actor: ActorOptions,
+    pub io: IoOptions,
     pub out: Out,
 }
 
 impl Ctx {
     pub fn open(&self) -> Result<Catalog> {
         let dir = Catalog::discover(self.catalog_dir.as_deref())?;
-        Catalog::open(&dir, self.actor.clone())
+        let mut cat = Catalog::open(&dir, self.actor.clone())?;
+        cat.set_io_options(self.io.clone());
+        Ok(cat)
     }
 }
 
 /// Run a parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> Result<u8> {
     let ctx = Ctx {
-        catalog_dir: cli.catalog.clone(),
+        catalog_dir: cli.catalog.clone().filter(|p| !p.as_os_str().is_empty()),
         actor: ActorOptions { name: cli.actor.clone(), key_file: cli.key_file.clone(), location: cli.location.clone() },
+        io: cli.io.options(),
         out: Out::new(cli.json, cli.quiet, cli.verbose),
     };
     match cli.command {
         Command::Init(a) => init(&ctx, a),
         Command::Add(a) => add::add(&ctx, a),
-        Command::Probe(a) => add::probe(&ctx, a),
+        Command::Probe(a) => probe::probe(&ctx, a),
         Command::Evidence(c) => records::evidence(&ctx, c),
         Command::List(a) => records::list(&ctx, a),
         Command::Show(a) => records::show(&ctx, a),
@@ -173,6 +193,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Actor(c) => custody_cli::actor(&ctx, c),
         Command::Custody(a) => custody_cli::custody(&ctx, a),
         Command::Log(a) => custody_cli::log_cmd(&ctx, a),
+        Command::VerifyProof(a) => custody_cli::verify_proof(&ctx, a),
+        Command::File(c) => stamp_cli::file(&ctx, c),
         Command::Audit(a) => custody_cli::audit(&ctx, a),
         Command::Similar(a) => media_cli::similar(&ctx, a),
         Command::Derive(a) => media_cli::derive(&ctx, a),

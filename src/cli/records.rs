@@ -3,16 +3,17 @@
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
-use evcat::catalog::evidence::{Evidence, EvidenceFilter, EvidenceKind, EvidenceStatus, Platform, Provenance};
+use evcat::catalog::evidence::{Evidence, EvidenceEdit, EvidenceFilter, EvidenceKind, EvidenceStatus, Platform};
 use evcat::catalog::files::{FileFilter, FileRecord};
 use evcat::catalog::fingerprints::FileMedia;
 use evcat::catalog::log;
 use evcat::custody::SealedEvent;
 use evcat::fingerprint::{Part, Transform};
 use evcat::ids::{EvidenceId, FileId, Ref};
-use evcat::timefmt::{format_clock_ms, normalize_timestamp};
+use evcat::timefmt::format_clock_ms;
 use evcat::{Catalog, Result};
 
+use super::flags::{clear_fields, ClearField, ProvenanceArgs, ReasonArg};
 use super::output::{fields, human_bytes};
 use super::Ctx;
 
@@ -29,55 +30,32 @@ pub struct EvidenceAddArgs {
     /// video, image, audio, document, web or other.
     #[arg(long)]
     pub kind: EvidenceKind,
-    #[arg(long)]
-    pub title: Option<String>,
-    #[arg(long)]
-    pub description: Option<String>,
-    #[arg(long)]
-    pub platform: Option<Platform>,
-    #[arg(long)]
-    pub url: Option<String>,
-    #[arg(long)]
-    pub platform_id: Option<String>,
-    #[arg(long)]
-    pub author: Option<String>,
-    /// RFC 3339, 'YYYY-MM-DD HH:MM' (UTC) or YYYY-MM-DD.
-    #[arg(long)]
-    pub posted_at: Option<String>,
     /// Why it is recorded (kept in the custody event).
     #[arg(long)]
     pub note: Option<String>,
+    // Last: flattened args open the "Provenance" help heading.
+    #[command(flatten)]
+    pub provenance: ProvenanceArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct EvidenceEditArgs {
     /// The evidence item (E12).
     pub id: EvidenceId,
+    /// video, image, audio, document, web or other.
     #[arg(long)]
     pub kind: Option<EvidenceKind>,
-    #[arg(long)]
-    pub title: Option<String>,
-    #[arg(long)]
-    pub description: Option<String>,
-    #[arg(long)]
-    pub platform: Option<Platform>,
-    #[arg(long)]
-    pub url: Option<String>,
-    #[arg(long)]
-    pub platform_id: Option<String>,
-    #[arg(long)]
-    pub author: Option<String>,
-    #[arg(long)]
-    pub posted_at: Option<String>,
     /// referenced, acquired or unavailable (e.g. the post was deleted).
     #[arg(long)]
     pub status: Option<EvidenceStatus>,
-    /// Clear a field (repeatable): title, description, platform, url, platform-id, author, posted-at.
+    #[command(flatten)]
+    pub reason: ReasonArg,
+    // Last, with --clear: flattened args open the "Provenance" help heading.
+    #[command(flatten)]
+    pub provenance: ProvenanceArgs,
+    /// Clear a field (repeatable).
     #[arg(long, value_name = "FIELD")]
-    pub clear: Vec<String>,
-    /// Why the change is made (kept in the custody event).
-    #[arg(long)]
-    pub reason: Option<String>,
+    pub clear: Vec<ClearField>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -132,63 +110,21 @@ pub fn evidence(ctx: &Ctx, cmd: EvidenceCmd) -> Result<u8> {
     let mut cat = ctx.open()?;
     match cmd {
         EvidenceCmd::Add(a) => {
-            let prov = Provenance {
-                title: a.title,
-                description: a.description,
-                platform: a.platform,
-                source_url: a.url,
-                platform_id: a.platform_id,
-                author_handle: a.author,
-                posted_at: a.posted_at.map(|t| normalize_timestamp("posted-at", &t)).transpose()?,
-            };
+            let prov = a.provenance.into_provenance()?;
             let id = cat.add_referenced_evidence(a.kind, &prov, a.note.as_deref())?;
             let ev = cat.evidence(id)?;
             ctx.out.emit(&ev, || {
                 format!(
-                    "recorded {id} ({} {}, referenced)\n",
+                    "recorded {id} ({}{}, referenced)\n",
                     ev.kind,
-                    ev.platform.as_deref().unwrap_or("unknown platform")
+                    ev.platform.as_deref().map(|p| format!(" on {p}")).unwrap_or_default()
                 )
             })?;
         }
         EvidenceCmd::Edit(a) => {
-            let mut changes: Vec<(&str, Option<String>)> = Vec::new();
-            let set = [
-                ("kind", a.kind.map(|k| k.to_string())),
-                ("title", a.title),
-                ("description", a.description),
-                ("platform", a.platform.map(|p| p.to_string())),
-                ("source_url", a.url),
-                ("platform_id", a.platform_id),
-                ("author_handle", a.author),
-                ("posted_at", a.posted_at),
-                ("status", a.status.map(|s| s.to_string())),
-            ];
-            for (f, v) in set {
-                if let Some(v) = v {
-                    changes.push((f, Some(v)));
-                }
-            }
-            for c in &a.clear {
-                let field = match c.replace('-', "_").as_str() {
-                    "url" => "source_url",
-                    "author" => "author_handle",
-                    "title" => "title",
-                    "description" => "description",
-                    "platform" => "platform",
-                    "platform_id" => "platform_id",
-                    "posted_at" => "posted_at",
-                    _ => {
-                        return Err(evcat::Error::invalid(
-                            "--clear field",
-                            c.as_str(),
-                            "clearable: title, description, platform, url, platform-id, author, posted-at",
-                        ))
-                    }
-                };
-                changes.push((field, None));
-            }
-            let changed = cat.edit_evidence(a.id, &changes, a.reason.as_deref())?;
+            let mut edit = EvidenceEdit { kind: a.kind, status: a.status, ..a.provenance.into_edit() };
+            clear_fields(&mut edit, &a.clear)?;
+            let changed = cat.edit_evidence(a.id, &edit, a.reason.get())?;
             let ev = cat.evidence(a.id)?;
             let doc = json!({ "evidence": ev, "changed": changed });
             ctx.out.emit(&doc, || {
@@ -290,11 +226,29 @@ pub fn timeline_text(events: &[SealedEvent]) -> String {
                 if field == "sources" {
                     continue;
                 }
-                s.push_str(&format!("           {field}: {} -> {}\n", ba["before"], ba["after"]));
+                let (b, a) = (change_value(field, &ba["before"]), change_value(field, &ba["after"]));
+                s.push_str(&format!("           {field}: {b} -> {a}\n"));
             }
         }
     }
     s
+}
+
+/// A changed value as a reader wants it: references to other records as
+/// their ids (`F1`, not `1`), everything else as JSON.
+fn change_value(field: &str, v: &serde_json::Value) -> String {
+    use evcat::ids::RecordKind;
+    let kind = match field {
+        "derived_from" => Some(RecordKind::File),
+        "evidence_id" => Some(RecordKind::Evidence),
+        "article_id" => Some(RecordKind::Article),
+        "claim_id" => Some(RecordKind::Claim),
+        _ => None,
+    };
+    match (kind, v.as_i64()) {
+        (Some(k), Some(id)) => k.display_id(id),
+        _ => v.to_string(),
+    }
 }
 
 fn file_fields(f: &FileRecord) -> String {
@@ -327,6 +281,11 @@ fn file_fields(f: &FileRecord) -> String {
             },
         ),
         ("gps", gps),
+        ("gps altitude", f.gps_alt.map(|a| format!("{a} m{}", src("gps_alt")))),
+        ("gps direction", f.gps_direction.map(|d| format!("{d}°{}", src("gps_direction")))),
+        ("lens", f.lens.clone()),
+        ("frame rate", f.frame_rate.map(|r| format!("{r} fps"))),
+        ("rotation", f.rotation.map(|r| format!("{r}°"))),
         ("orientation", f.orientation.map(|o| o.to_string())),
         ("software", f.software.clone()),
         ("acquired at", Some(f.acquired_at.clone())),
@@ -375,10 +334,12 @@ fn show_file(ctx: &Ctx, cat: &Catalog, f: FileRecord) -> Result<()> {
     let ev = cat.evidence(f.evidence_id)?;
     let custody = log::for_subject(cat, evcat::ids::Subject::File(f.id))?;
     let media = cat.media_of(f.id)?;
-    let doc = json!({ "file": f, "evidence": ev, "media": media, "custody": custody });
+    let disagreements = evcat::media::disagreements(&f.facts);
+    let doc = json!({ "file": f, "evidence": ev, "media": media, "disagreements": disagreements, "custody": custody });
     ctx.out.emit(&doc, || {
         let mut s = format!("File {} (evidence {}: {})\n", f.id, ev.id, ev.title.as_deref().unwrap_or("untitled"));
         s.push_str(&file_fields(&f));
+        s.push_str(&super::probe::facts_text(&f.facts, f.c2pa.as_ref()));
         s.push_str(&media_text(f.id, &media));
         s.push_str("Custody\n");
         s.push_str(&timeline_text(&custody));
@@ -422,8 +383,8 @@ fn media_text(file: FileId, m: &FileMedia) -> String {
                 String::new()
             };
             s.push_str(&format!(
-                "  {other}  {} ~ {}: {}, PDQ distance {}{frames} ({})\n",
-                r.file, r.other, r.looks_like, r.distance, r.created_at
+                "  {other}  {}, PDQ distance {}{frames} (found {})\n",
+                r.looks_like, r.distance, r.created_at
             ));
         }
     }

@@ -2,7 +2,9 @@
 #![allow(dead_code)]
 
 pub mod media;
+pub mod realworld;
 pub mod reposts;
+pub mod tsa;
 
 use std::path::{Path, PathBuf};
 
@@ -43,6 +45,9 @@ impl Cat {
             .env_remove("EVCAT_ACTOR")
             .env_remove("EVCAT_KEY_FILE")
             .env_remove("EVCAT_LOCATION")
+            .env_remove("EVCAT_IO_THREADS")
+            .env_remove("EVCAT_NO_DIRECT_IO")
+            .env_remove("EVCAT_ADD_BATCH_FILES")
             .current_dir(self.tmp.path());
         cmd
     }

@@ -19,7 +19,7 @@
 //!
 //! Identical bytes map to one address; objects are never rewritten or deleted.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,6 +27,10 @@ use std::time::{Duration, SystemTime};
 
 use crate::error::{Error, Result};
 use crate::hash::{copy_and_hash, hash_reader, Sha256};
+
+mod disk;
+use disk::{copy_and_hash_direct, create_temp, Blame};
+pub use disk::{IoOptions, DIRECT_MIN_SIZE};
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -36,6 +40,7 @@ const STALE_TEMP_AGE: Duration = Duration::from_secs(24 * 3600);
 #[derive(Debug, Clone)]
 pub struct Store {
     root: PathBuf,
+    io: IoOptions,
 }
 
 /// Bytes written to the store's work area, not yet published at their address.
@@ -81,11 +86,20 @@ impl Store {
     pub fn open(root: impl Into<PathBuf>) -> Result<Self> {
         let root = root.into();
         for d in [root.join("sha256"), root.join("tmp")] {
-            fs::create_dir_all(&d).map_err(|e| Error::io("create directory", &d, e))?;
+            fs::create_dir_all(&d).map_err(|e| Error::catalog_io("create directory", &d, e))?;
         }
-        let store = Store { root };
+        let store = Store { root, io: IoOptions::default() };
         store.clean_stale_temps();
         Ok(store)
+    }
+
+    /// Use these I/O settings from now on.
+    pub fn set_io_options(&mut self, io: IoOptions) {
+        self.io = io;
+    }
+
+    pub fn io_options(&self) -> &IoOptions {
+        &self.io
     }
 
     pub fn root(&self) -> &Path {
@@ -107,7 +121,7 @@ impl Store {
     /// referencing it are committed.
     pub fn stage_file(&self, src: &Path) -> Result<Staged> {
         let f = File::open(src).map_err(|e| Error::io("open", src, e))?;
-        let direct = wants_direct_io(&f);
+        let direct = self.wants_direct_io(&f);
         self.stage_reader(f, src, true, direct)
     }
 
@@ -117,7 +131,7 @@ impl Store {
     /// it before committing records that reference the staged bytes.
     pub fn stage_file_unsynced(&self, src: &Path) -> Result<Staged> {
         let f = File::open(src).map_err(|e| Error::io("open", src, e))?;
-        let direct = wants_direct_io(&f);
+        let direct = self.wants_direct_io(&f);
         self.stage_reader(f, src, false, direct)
     }
 
@@ -140,7 +154,7 @@ impl Store {
         {
             let tmp = self.root.join("tmp");
             for p in staged.iter().filter_map(|s| s.staged.as_ref()) {
-                File::open(p).and_then(|f| f.sync_all()).map_err(|e| Error::io("fsync", p, e))?;
+                File::open(p).and_then(|f| f.sync_all()).map_err(|e| Error::catalog_io("fsync", p, e))?;
             }
             sync_dir(&tmp);
             Ok(())
@@ -153,10 +167,10 @@ impl Store {
     fn syncfs(&self) -> Result<()> {
         use std::os::fd::AsRawFd;
         let tmp = self.root.join("tmp");
-        let dir = File::open(&tmp).map_err(|e| Error::io("open", &tmp, e))?;
+        let dir = File::open(&tmp).map_err(|e| Error::catalog_io("open", &tmp, e))?;
         // SAFETY: syncfs only reads the descriptor, which `dir` keeps open.
         if unsafe { libc::syncfs(dir.as_raw_fd()) } != 0 {
-            return Err(Error::io("sync the object store", &tmp, io::Error::last_os_error()));
+            return Err(Error::catalog_io("sync the object store", &tmp, io::Error::last_os_error()));
         }
         Ok(())
     }
@@ -230,15 +244,19 @@ impl Store {
     fn stage_reader<R: io::Read>(&self, reader: R, label: &Path, durable: bool, direct: bool) -> Result<Staged> {
         let tmp = self.temp_path();
         let result = (|| {
-            let (out, direct) = create_temp(&tmp, direct).map_err(|e| Error::io("create temp file", &tmp, e))?;
-            let copied = if direct { copy_and_hash_direct(reader, &out) } else { copy_and_hash(reader, &out) };
+            let (out, direct) =
+                create_temp(&tmp, direct).map_err(|e| Error::catalog_io("create temp file", &tmp, e))?;
+            let mut reader = Blame { inner: reader, failed: false };
+            let copied =
+                if direct { copy_and_hash_direct(&mut reader, &out) } else { copy_and_hash(&mut reader, &out) };
             let (sha256, size) = copied.map_err(|e| {
-                // The error may come from either side; name the input, which is
-                // what the user can act on, unless the disk is full.
-                if e.raw_os_error() == Some(28) {
-                    Error::io("write to the object store (disk full)", &tmp, e)
-                } else {
+                // Blame the side that failed: an unreadable input is the
+                // user's problem (exit 2), a full or failing store the
+                // catalog's (exit 3, and `add` stops).
+                if reader.failed {
                     Error::io("read", label, e)
+                } else {
+                    Error::StoreWrite { input: label.to_path_buf(), store: self.root.clone(), source: e }
                 }
             })?;
             if self.object_path(&sha256).is_file() {
@@ -247,13 +265,13 @@ impl Store {
             }
             // Read-only from the start (on the open descriptor: no second path
             // lookup), so publishing is a bare rename.
-            make_read_only(&out).map_err(|e| Error::io("make read-only", &tmp, e))?;
+            make_read_only(&out).map_err(|e| Error::catalog_io("make read-only", &tmp, e))?;
             if durable {
-                out.sync_all().map_err(|e| Error::io("fsync", &tmp, e))?;
+                out.sync_all().map_err(|e| Error::catalog_io("fsync", &tmp, e))?;
             }
             drop(out);
             let staged = self.staged_path(std::process::id(), &sha256);
-            fs::rename(&tmp, &staged).map_err(|e| Error::io("rename", &staged, e))?;
+            fs::rename(&tmp, &staged).map_err(|e| Error::catalog_io("rename", &staged, e))?;
             Ok(Staged { sha256, size, staged: Some(staged) })
         })();
         if result.is_err() {
@@ -285,10 +303,10 @@ impl Store {
         }
         let parent =
             dest.parent().ok_or_else(|| Error::Corrupt(format!("object path {} has no parent", dest.display())))?;
-        fs::create_dir_all(parent).map_err(|e| Error::io("create directory", parent, e))?;
+        fs::create_dir_all(parent).map_err(|e| Error::catalog_io("create directory", parent, e))?;
         // A concurrent writer may have published identical bytes first; rename
         // replaces them atomically with the same content, so both win.
-        fs::rename(path, &dest).map_err(|e| Error::io("rename into store", &dest, e))?;
+        fs::rename(path, &dest).map_err(|e| Error::catalog_io("rename into store", &dest, e))?;
         Ok(Some(parent.to_path_buf()))
     }
 
@@ -346,7 +364,7 @@ impl Store {
         for entry in walkdir::WalkDir::new(&base).min_depth(3).max_depth(3) {
             let entry = entry.map_err(|e| {
                 let p = e.path().map(Path::to_path_buf).unwrap_or_else(|| base.clone());
-                Error::io("list", p, io::Error::other(e.to_string()))
+                Error::catalog_io("list", p, io::Error::other(e.to_string()))
             })?;
             if entry.file_type().is_file() {
                 if let Some(sha) = entry.file_name().to_str().and_then(|n| n.parse().ok()) {
@@ -404,93 +422,6 @@ pub fn check_path(path: &Path, expected: &Sha256) -> Fixity {
     }
 }
 
-/// A thread pool for file I/O-bound work, with `per_core` threads per core, so
-/// one thread's wait for the device does not leave a core idle. Measured on the
-/// 831 MB media corpus (2 cores): `audit --objects-only` (reads, page cache)
-/// runs at 1.38 CPUs with 2 threads and 1.95 with 4 (0.44 s → 0.31 s); `add`
-/// (O_DIRECT writes) took 1.1 s with 2 threads, ~1.0 with 4, ~0.85 with 8.
-/// `EVCAT_IO_THREADS` overrides the count. `None` if the threads cannot be
-/// created; callers then use rayon's global pool.
-pub fn io_thread_pool(per_core: usize) -> Option<rayon::ThreadPool> {
-    let threads = std::env::var("EVCAT_IO_THREADS")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-        .filter(|&n| (1..=256).contains(&n))
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()) * per_core);
-    rayon::ThreadPoolBuilder::new().num_threads(threads).thread_name(|i| format!("evcat-io-{i}")).build().ok()
-}
-
-/// Files at least this large are written with `O_DIRECT` on Linux. The kernel's
-/// buffered write path (page allocation, dirty tracking, writeback) cost as much
-/// CPU as hashing and copying together (`dd`: 0.35 s of system time per 800 MB
-/// buffered + fsync, 0.19 s direct), and the bytes go to disk anyway before the
-/// commit. Small files stay buffered: a direct write waits for the device, and
-/// one `syncfs` per batch is far cheaper for thousands of them.
-pub const DIRECT_MIN_SIZE: u64 = 1 << 20;
-
-fn wants_direct_io(src: &File) -> bool {
-    cfg!(target_os = "linux")
-        && std::env::var_os("EVCAT_NO_DIRECT_IO").is_none()
-        && src.metadata().is_ok_and(|m| m.len() >= DIRECT_MIN_SIZE)
-}
-
-/// Create the temp file, with `O_DIRECT` when asked and the filesystem allows it
-/// (tmpfs and some FUSE filesystems refuse it at open: fall back to buffered).
-/// Returns the file and whether it is direct.
-fn create_temp(path: &Path, direct: bool) -> io::Result<(File, bool)> {
-    let mut opts = OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(target_os = "linux")]
-    if direct {
-        use std::os::unix::fs::OpenOptionsExt;
-        let mut direct_opts = opts.clone();
-        direct_opts.custom_flags(libc::O_DIRECT);
-        match direct_opts.open(path) {
-            Ok(f) => return Ok((f, true)),
-            Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    let _ = direct;
-    Ok((opts.open(path)?, false))
-}
-
-/// Hash-while-copying into a file opened with `O_DIRECT`: whole aligned blocks,
-/// then truncate the zero padding of the last one. If the filesystem rejects a
-/// direct write after all, the descriptor drops `O_DIRECT` and carries on.
-#[cfg(target_os = "linux")]
-fn copy_and_hash_direct<R: io::Read>(reader: R, out: &File) -> io::Result<(Sha256, u64)> {
-    use std::os::unix::fs::FileExt;
-    // Positional writes: a retry after EINVAL rewrites the whole block at its
-    // own offset, whatever part of it a failed call may have written.
-    let mut offset = 0u64;
-    let (sha, size) = crate::hash::copy_and_hash_blocks(reader, |block| {
-        match out.write_all_at(block, offset) {
-            Err(e) if e.raw_os_error() == Some(libc::EINVAL) && clear_direct(out) => out.write_all_at(block, offset),
-            other => other,
-        }?;
-        offset += block.len() as u64;
-        Ok(())
-    })?;
-    out.set_len(size)?;
-    Ok((sha, size))
-}
-
-#[cfg(not(target_os = "linux"))]
-fn copy_and_hash_direct<R: io::Read>(reader: R, out: &File) -> io::Result<(Sha256, u64)> {
-    copy_and_hash(reader, out)
-}
-
-#[cfg(target_os = "linux")]
-fn clear_direct(f: &File) -> bool {
-    use std::os::fd::AsRawFd;
-    // SAFETY: fcntl on a descriptor `f` keeps open; flags are plain integers.
-    unsafe {
-        let flags = libc::fcntl(f.as_raw_fd(), libc::F_GETFL);
-        flags >= 0 && libc::fcntl(f.as_raw_fd(), libc::F_SETFL, flags & !libc::O_DIRECT) == 0
-    }
-}
-
 fn process_alive(pid: u32) -> bool {
     if pid == std::process::id() {
         return true;
@@ -518,7 +449,7 @@ fn make_read_only(f: &File) -> io::Result<()> {
 }
 
 fn set_read_only(path: &Path) -> Result<()> {
-    let mut perms = fs::metadata(path).map_err(|e| Error::io("stat", path, e))?.permissions();
+    let mut perms = fs::metadata(path).map_err(|e| Error::catalog_io("stat", path, e))?.permissions();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -526,7 +457,7 @@ fn set_read_only(path: &Path) -> Result<()> {
     }
     #[cfg(not(unix))]
     perms.set_readonly(true);
-    fs::set_permissions(path, perms).map_err(|e| Error::io("make read-only", path, e))
+    fs::set_permissions(path, perms).map_err(|e| Error::catalog_io("make read-only", path, e))
 }
 
 /// fsync a directory so a rename in it survives power loss. Best effort: some
@@ -603,6 +534,41 @@ mod tests {
         fs::write(tmp.join("0-1-deadbeef.part"), b"partial").unwrap();
         Store::open(dir.path().join("objects")).unwrap();
         assert_eq!(fs::read_dir(&tmp).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn io_options_decide_threads_and_direct_io() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path().join("objects")).unwrap();
+        let big = dir.path().join("big.bin");
+        fs::write(&big, vec![7u8; DIRECT_MIN_SIZE as usize]).unwrap();
+        let f = File::open(&big).unwrap();
+        assert_eq!(store.wants_direct_io(&f), cfg!(target_os = "linux"), "default: direct for large files");
+        store.set_io_options(IoOptions { io_threads: Some(3), direct_io: false });
+        assert!(!store.wants_direct_io(&f));
+        assert_eq!(store.io_thread_pool(4).unwrap().current_num_threads(), 3);
+        store.set_io_options(IoOptions { io_threads: Some(100_000), direct_io: true });
+        assert_eq!(store.io_thread_pool(4).unwrap().current_num_threads(), 256, "clamped");
+        let st = store.stage_file(&big).unwrap();
+        store.publish(&st).unwrap();
+        assert_eq!(store.check(&st.sha256), Fixity::Ok);
+    }
+
+    /// A failing input is the user's problem (exit 2), named, and leaves no temp file.
+    #[test]
+    fn an_unreadable_input_is_blamed_on_the_input() {
+        struct Failing;
+        impl io::Read for Failing {
+            fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+                Err(io::Error::other("device went away"))
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("objects")).unwrap();
+        let err = store.stage_reader(Failing, Path::new("/media/card/clip.mp4"), true, false).unwrap_err();
+        assert_eq!(err.exit_code(), 2, "{err}");
+        assert!(err.to_string().contains("clip.mp4"), "{err}");
+        assert_eq!(fs::read_dir(dir.path().join("objects/tmp")).unwrap().count(), 0);
     }
 
     #[test]
