@@ -107,7 +107,7 @@ fn caption(img: &RgbImage, seed: u64) -> RgbImage {
     let mut out = img.clone();
     let (bw, bh) = (w * 8 / 10, h / 8);
     let x0 = (w - bw) / 2;
-    let y0 = if seed % 2 == 0 { h / 30 } else { h - bh - h / 30 };
+    let y0 = if seed.is_multiple_of(2) { h / 30 } else { h - bh - h / 30 };
     for y in y0..y0 + bh {
         for x in x0..x0 + bw {
             out.put_pixel(x, y, Rgb([250, 250, 250]));
@@ -229,7 +229,7 @@ fn disc(img: &mut RgbImage, (cx, cy, r): (i64, i64, i64), color: Rgb<u8>) {
 /// make in an unoptimised test build).
 pub fn picture(w: u32, h: u32, seed: u64) -> RgbImage {
     let (hw, hh) = ((w / 2).max(1), (h / 2).max(1));
-    let small = if seed % 2 == 0 { scene(hw, hh, seed) } else { media::photo(hw, hh, seed) };
+    let small = if seed.is_multiple_of(2) { scene(hw, hh, seed) } else { media::photo(hw, hh, seed) };
     imageops::resize(&small, w, h, FilterType::CatmullRom)
 }
 
