@@ -79,31 +79,43 @@ fn main() {
     }
     println!("linear scan for comparison: {:.1} ms/query", t.elapsed().as_secs_f64() * 1000.0 / 5.0);
 
-    // Fingerprinting throughput: PDQ (3 hashes: whole + 2 crops) of 12 MP and 2 MP photos.
-    for (w, h, count) in [(4000u32, 3000u32, 5usize), (1600, 1200, 20)] {
-        let imgs: Vec<image::RgbImage> = (0..count)
-            .map(|s| {
-                image::RgbImage::from_fn(w, h, |x, y| {
-                    let v = ((x ^ y).wrapping_mul(s as u32 + 7) >> 3) as u8;
-                    image::Rgb([v, v.wrapping_add((x / 50) as u8), (y / 40) as u8])
-                })
-            })
-            .collect();
-        let t = Instant::now();
-        for img in &imgs {
-            let f = evcat::fingerprint::still_hashes(img);
-            assert_eq!(f.len(), 3);
-        }
-        let per = t.elapsed().as_secs_f64() / count as f64;
-        println!(
-            "still fingerprints {w}x{h}: {:.0} ms/photo ({:.1} photos/s, one core, decoded pixels in memory)",
-            per * 1000.0,
-            1.0 / per
-        );
-    }
-    // Videos: ffmpeg decode + keyframe PDQ of a generated 30 s 1280x720 clip.
+    // Stills (issue 15): a 2-megapixel JPEG from the file to every hash and the
+    // thumbnail, the way `add` analyses it (decoded once at reduced scale),
+    // against a full decode alone (the old first step).
     let dir = std::env::temp_dir().join(format!("evcat-fp-bench-{}", std::process::id()));
     let _ = std::fs::create_dir_all(&dir);
+    let photos: Vec<std::path::PathBuf> = (0..20u32)
+        .map(|s| {
+            let img = image::RgbImage::from_fn(1920, 1080, |x, y| {
+                let v = (((x / 3) ^ (y / 2)).wrapping_mul(s + 7) >> 2) as u8;
+                image::Rgb([v, v.wrapping_add((x / 50) as u8), (y / 40 + s) as u8])
+            });
+            let p = dir.join(format!("p{s}.jpg"));
+            img.save_with_format(&p, image::ImageFormat::Jpeg).expect("writing a bench JPEG");
+            p
+        })
+        .collect();
+    let t = Instant::now();
+    for p in &photos {
+        let img = image::open(p).expect("bench JPEG decodes").into_rgb8();
+        assert_eq!(img.width(), 1920);
+    }
+    let full = t.elapsed().as_secs_f64() * 1000.0 / photos.len() as f64;
+    let t = Instant::now();
+    let mut hashes = 0;
+    for p in &photos {
+        let img = evcat::fingerprint::analyze::decode_for_analysis(p).expect("bench JPEG decodes");
+        hashes += evcat::fingerprint::still_hashes(&img).len();
+        assert!(evcat::fingerprint::thumbs::thumbnail(&img).is_some());
+    }
+    let per = t.elapsed().as_secs_f64() * 1000.0 / photos.len() as f64;
+    println!(
+        "still 1920x1080 JPEG: {per:.1} ms/photo for {} hashes + thumbnail (scaled decode, one core); full decode alone {full:.1} ms",
+        hashes / photos.len()
+    );
+
+    // Videos: ffmpeg decode + keyframe PDQ of a generated 30 s 1280x720 clip,
+    // against the decode floor (ffmpeg sampling 1 frame/s, scaled, to null).
     let clip = dir.join("clip.mp4");
     let made = std::process::Command::new("ffmpeg")
         .args(["-y", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-t", "30"])
@@ -113,18 +125,30 @@ fn main() {
         .is_ok_and(|s| s.success());
     if made {
         let t = Instant::now();
+        let floor = std::process::Command::new("ffmpeg")
+            .args(["-loglevel", "error", "-nostdin", "-threads", "2", "-i"])
+            .arg(&clip)
+            .args(["-an", "-vf", "fps=1,scale=-2:320:flags=area", "-f", "null", "-"])
+            .status()
+            .is_ok_and(|s| s.success());
+        let floor_s = t.elapsed().as_secs_f64();
+        let t = Instant::now();
         match evcat::fingerprint::video::decode(&clip) {
             Ok(d) => {
                 let n = d.frames.len();
+                let mut hashes = 0;
                 for f in &d.frames {
                     if let Some(img) = image::RgbImage::from_raw(f.width, f.height, f.rgb.clone()) {
-                        let _ = evcat::fingerprint::hash_rgb(&img);
+                        hashes += evcat::fingerprint::analyze::keyframe_hashes(&img, 0, 0).len();
                     }
                 }
                 let s = t.elapsed().as_secs_f64();
                 println!(
-                    "video 30 s 1280x720 H.264: {n} keyframes decoded and hashed in {s:.2} s ({:.1}x real time)",
-                    30.0 / s
+                    "video 30 s 1280x720 H.264: {n} keyframes ({hashes} hashes) decoded and hashed in {s:.2} s ({:.1}x real time); \
+                     decode floor (ffmpeg fps=1,scale, -f null{}) {floor_s:.2} s: {:.2}x the floor",
+                    30.0 / s,
+                    if floor { "" } else { " FAILED" },
+                    s / floor_s
                 );
             }
             Err(e) => println!("video: decode failed: {e:?}"),

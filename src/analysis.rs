@@ -9,24 +9,24 @@
 //! errors. [`AnalysisOptions::enabled`] off registers without analysing;
 //! `evcat fingerprint --missing` catches up later.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::PathBuf;
 
 use rayon::prelude::*;
 
 use crate::catalog::files::{FileFilter, FileRecord, Storage};
-use crate::catalog::fingerprints::{self as fpdb, Near};
+use crate::catalog::fingerprints as fpdb;
+use crate::catalog::links::TimeRange;
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::fingerprint::analyze::{analyze_image, analyze_video};
-use crate::fingerprint::matching::{file_match, min_quality, sort_matches, usable};
+use crate::fingerprint::matching::usable;
 use crate::fingerprint::model::{is_image, is_video};
 use crate::fingerprint::summary::FileNote;
 use crate::fingerprint::{
-    pdq, video, Analysis, Cluster, FingerprintSet, FrameHash, Match, MediaSummary, StoredFingerprint,
-    DEFAULT_MAX_DISTANCE,
+    video, Analysis, Cluster, FingerprintSet, FrameHash, Match, MediaSummary, DEFAULT_MAX_DISTANCE,
 };
-use crate::ids::FileId;
+use crate::ids::{EvidenceId, FileId};
 use crate::store::{Staged, Store};
 
 /// Settings of the media analysis that `add` runs on what it registers.
@@ -41,9 +41,6 @@ impl Default for AnalysisOptions {
         AnalysisOptions { enabled: true }
     }
 }
-
-/// One analysed file and its near-duplicates among files held before it.
-type Analysed = (Analysis, Vec<Match>);
 
 /// Where a file's bytes can be read now.
 fn file_path(store: &Store, rec: &FileRecord) -> Option<PathBuf> {
@@ -93,9 +90,8 @@ impl Catalog {
             return Ok(summary);
         }
         let analyses = analyze_all(self.store(), &targets);
-        let batch = self.match_batch(analyses, max_distance)?;
-        self.record_and_publish(&batch)?;
-        summary.tally(batch);
+        let matches = self.record_and_publish(&analyses, max_distance)?;
+        summary.tally(analyses.into_iter().zip(matches).collect());
         Ok(summary)
     }
 
@@ -116,48 +112,19 @@ impl Catalog {
         Ok(targets)
     }
 
-    /// Near-duplicates of each analysed file among what was held before (through
-    /// the persisted index, which reads only band-lookup candidates, not every
-    /// row) plus this batch (a small in-memory index); a file is compared with
-    /// files held before it, so each pair is reported once. The batch's own
-    /// stored fingerprints (a re-analysis) are about to be replaced: not candidates.
-    fn match_batch(&self, analyses: Vec<Analysis>, max_distance: u32) -> Result<Vec<Analysed>> {
-        let batch: HashSet<FileId> = analyses.iter().map(|a| a.file).collect();
-        let mut fresh = Vec::new();
-        let mut videos = HashSet::new();
-        for a in &analyses {
-            fresh.extend(StoredFingerprint::of_frames(a.file, &a.frames));
-            if a.is_video {
-                videos.insert(a.file);
-            }
-        }
-        let set = FingerprintSet::build(fresh, &videos);
-        let order: HashMap<FileId, usize> = analyses.iter().enumerate().map(|(i, a)| (a.file, i)).collect();
-        let mut rows = Vec::with_capacity(analyses.len());
-        for (i, a) in analyses.into_iter().enumerate() {
-            let query = usable(&a.frames, a.is_video);
-            let mut matches = self.stored_matches(&query, !a.is_video, max_distance, |f| !batch.contains(&f))?;
-            matches.extend(
-                set.matches(&query, !a.is_video, max_distance, |f| {
-                    f != a.file && order.get(&f).is_some_and(|&j| j < i)
-                }),
-            );
-            sort_matches(&mut matches);
-            rows.push((a, matches));
-        }
-        Ok(rows)
-    }
-
-    /// Record the batch; then publish the thumbnails whose rows are new and
-    /// discard the rest (identical ones already held). A failed transaction
-    /// discards every staged thumbnail.
-    fn record_and_publish(&mut self, batch: &[Analysed]) -> Result<()> {
+    /// Record the batch with each file's near-duplicates among the files held
+    /// before it (found inside the transaction by the same lookup as
+    /// [`Catalog::similar`], so `add` reports what `similar` answers); then
+    /// publish the thumbnails whose rows are new and discard the rest
+    /// (identical ones already held). A failed transaction discards every
+    /// staged thumbnail. Returns each analysis's matches.
+    fn record_and_publish(&mut self, batch: &[Analysis], max_distance: u32) -> Result<Vec<Vec<Match>>> {
         let staged: Vec<Vec<Staged>> =
-            batch.iter().map(|(a, _)| a.derived.iter().map(|d| d.staged.clone()).collect()).collect();
-        let recorded = self.write(|w| fpdb::record(w, batch));
+            batch.iter().map(|a| a.derived.iter().map(|d| d.staged.clone()).collect()).collect();
+        let recorded = self.write(|w| fpdb::record(w, batch, max_distance));
         let store = self.store();
-        let inserted = match recorded {
-            Ok(i) => i,
+        let (inserted, matches) = match recorded {
+            Ok(r) => r,
             Err(e) => {
                 for st in staged.iter().flatten() {
                     store.discard(st);
@@ -174,7 +141,7 @@ impl Catalog {
                 }
             }
         }
-        Ok(())
+        Ok(matches)
     }
 
     /// Ids of files whose media type is video.
@@ -205,72 +172,119 @@ impl Catalog {
             };
             return Err(Error::Conflict(format!("{file} has no fingerprints: {why}")));
         }
-        let frames: Vec<FrameHash> = own
-            .iter()
-            .map(|f| FrameHash { frame_index: f.frame_index, frame_ms: f.frame_ms, hash: f.hash, quality: f.quality })
-            .collect();
-        let query = usable(&frames, is_video(&rec.media_type));
-        self.stored_matches(&query, !is_video(&rec.media_type), max_distance, |f| f != file)
+        let frames: Vec<FrameHash> = own.iter().map(|f| f.frame).collect();
+        let video = is_video(&rec.media_type);
+        fpdb::matches(self.conn(), &usable(&frames, video), video, max_distance, |f| f != file)
     }
 
-    /// Files held whose fingerprints near-duplicate `query` (usable hashes of
-    /// one file), closest first, found through the persisted band index: reads
-    /// the candidates' rows and the matching files' fingerprints, never the
-    /// whole table (below radius 48). Same answers as [`FingerprintSet::matches`]
-    /// over every stored fingerprint.
-    fn stored_matches(
-        &self,
-        query: &[pdq::Hash256],
-        q_still: bool,
-        max_distance: u32,
-        allow: impl Fn(FileId) -> bool,
-    ) -> Result<Vec<Match>> {
-        if query.is_empty() {
-            return Ok(Vec::new());
+    /// The stretch of `evidence`'s file that `file` matches (the longest
+    /// matched segment, in that file's time), for `link --from-match`.
+    pub fn matched_range(&self, file: FileId, evidence: EvidenceId) -> Result<TimeRange> {
+        self.evidence(evidence)?;
+        let held: HashSet<FileId> = self.file_ids_of(evidence)?.into_iter().collect();
+        let matches = self.similar(file, DEFAULT_MAX_DISTANCE)?;
+        let into: Vec<&Match> = matches.iter().filter(|m| held.contains(&m.file)).collect();
+        if into.is_empty() {
+            return Err(Error::Conflict(format!("{file} matches no file of {evidence} (see `evcat similar {file}`)")));
         }
-        let mut near: BTreeMap<FileId, Vec<Near>> = BTreeMap::new();
-        for n in fpdb::near(self.conn(), query, max_distance)? {
-            if allow(n.file) {
-                near.entry(n.file).or_default().push(n);
-            }
-        }
-        let mut out = Vec::new();
-        for (file, hits) in near {
-            if let Some(m) = self.candidate_match(query, q_still, max_distance, file, &hits)? {
-                out.push(m);
-            }
-        }
-        sort_matches(&mut out);
-        Ok(out)
-    }
-
-    /// The match rule for one candidate file of the band lookup, given its
-    /// stored hashes near the query (`hits`).
-    fn candidate_match(
-        &self,
-        query: &[pdq::Hash256],
-        q_still: bool,
-        max_distance: u32,
-        file: FileId,
-        hits: &[Near],
-    ) -> Result<Option<Match>> {
-        let o_video = is_video(&self.file(file)?.media_type);
-        let min = min_quality(o_video);
-        let mut best: BTreeMap<usize, u32> = BTreeMap::new();
-        for n in hits.iter().filter(|n| n.quality >= min) {
-            let e = best.entry(n.query).or_insert(u32::MAX);
-            *e = (*e).min(n.distance);
-        }
-        if best.is_empty() {
-            return Ok(None);
-        }
-        let other: Vec<pdq::Hash256> =
-            self.fingerprints_of(file)?.into_iter().filter(|f| f.quality >= min).map(|f| f.hash).collect();
-        Ok(file_match(query, q_still, max_distance, file, &best, &other, !o_video))
+        into.iter()
+            .flat_map(|m| m.segments.iter())
+            .max_by_key(|g| (g.other_end_ms - g.other_start_ms, std::cmp::Reverse(g.other_start_ms)))
+            .map(|g| TimeRange { start_ms: g.other_start_ms, end_ms: g.other_end_ms })
+            .ok_or_else(|| {
+                Error::Conflict(format!("{file} matches {evidence}, but not in matched time segments (videos only)"))
+            })
     }
 
     /// Clusters of near-duplicates across the catalog (connected components).
     pub fn similar_all(&self, max_distance: u32) -> Result<Vec<Cluster>> {
         Ok(self.fingerprint_set()?.clusters(max_distance))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fingerprint::{Part, Transform};
+    use crate::ingest::{AddOptions, NoProgress};
+    use proptest::prelude::*;
+
+    /// A hash near one of a few centres (so batches hold real near-duplicates).
+    fn near_hash(centre: u8, flips: &[u16]) -> [u8; 32] {
+        let mut h: [u8; 32] =
+            std::array::from_fn(|i| (i as u8).wrapping_mul(73).wrapping_add(centre.wrapping_mul(151)));
+        for &b in flips {
+            h[(b / 8) as usize % 32] ^= 1 << (b % 8);
+        }
+        h
+    }
+
+    const PARTS: [Part; 4] =
+        [Part::Whole, Part::Trimmed, Part::Cut(crate::fingerprint::parts::Side::Left, 12), Part::Centre(90)];
+
+    fn analysis(file: FileId, prints: &[(u8, Vec<u16>, usize, bool)]) -> Analysis {
+        let mut a = Analysis::new(file, false);
+        for (centre, flips, part, mirrored) in prints {
+            let transform = if *mirrored { Transform::Mirror } else { Transform::Identity };
+            let part = if *mirrored { Part::Whole } else { PARTS[part % PARTS.len()] };
+            let frame = FrameHash {
+                frame_index: 0,
+                frame_ms: None,
+                part,
+                transform,
+                hash: near_hash(*centre, flips),
+                quality: 60,
+            };
+            if !a.frames.iter().any(|f| f.part == part && f.transform == transform) {
+                a.frames.push(frame);
+            }
+        }
+        a
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(12))]
+        /// What `add` reports for each new file is exactly what `similar`
+        /// answers about it, restricted to the files held before it: the
+        /// catalog and the files earlier in its batch.
+        #[test]
+        fn add_reports_what_similar_finds(
+            batches in prop::collection::vec(
+                prop::collection::vec(
+                    prop::collection::vec((0u8..4, prop::collection::vec(0u16..256, 0..24), 0usize..4, any::<bool>()), 1..4),
+                    1..5),
+                1..4),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut cat = Catalog::init(&dir.path().join("cat"), "tester", None).unwrap();
+            let n: usize = batches.iter().map(Vec::len).sum();
+            let paths: Vec<PathBuf> = (0..n)
+                .map(|i| {
+                    let p = dir.path().join(format!("f{i:02}.txt"));
+                    std::fs::write(&p, format!("file {i}")).unwrap();
+                    p
+                })
+                .collect();
+            let opts = AddOptions { analysis: AnalysisOptions { enabled: false }, ..Default::default() };
+            let report = cat.add_paths(&paths, &opts, &NoProgress).unwrap();
+            prop_assert_eq!(report.registered as usize, n);
+            let mut next = 1;
+            for batch in &batches {
+                let analyses: Vec<Analysis> = batch
+                    .iter()
+                    .map(|prints| {
+                        next += 1;
+                        analysis(FileId(next - 1), prints)
+                    })
+                    .collect();
+                let reported = cat.record_and_publish(&analyses, DEFAULT_MAX_DISTANCE).unwrap();
+                for (a, got) in analyses.iter().zip(&reported) {
+                    let before = |f: FileId| f.0 < a.file.0;
+                    let want: Vec<Match> =
+                        cat.similar(a.file, DEFAULT_MAX_DISTANCE).unwrap().into_iter().filter(|m| before(m.file)).collect();
+                    prop_assert_eq!(serde_json::to_value(got).unwrap(), serde_json::to_value(&want).unwrap());
+                }
+            }
+        }
     }
 }

@@ -14,8 +14,9 @@ use serde_json::{json, Value};
 use super::{now, Catalog, Writer};
 use crate::custody::Action;
 use crate::error::{Error, Result};
-use crate::fingerprint::matching::Match;
-use crate::fingerprint::model::{digest, Analysis, StoredFingerprint};
+use crate::fingerprint::matching::{file_match, min_quality, sort_matches, usable, Match};
+use crate::fingerprint::model::{digest, is_video, Analysis, FrameHash, StoredFingerprint};
+use crate::fingerprint::parts::{Part, Transform};
 use crate::fingerprint::pdq;
 use crate::ids::FileId;
 
@@ -61,8 +62,12 @@ pub struct SimilarityRow {
 pub struct FingerprintRow {
     pub method: String,
     pub version: String,
-    /// 0 for a still's whole picture, 1.. for its crop variants or a video's keyframes.
+    /// 0 for a still, the keyframe's ordinal for a video.
     pub frame_index: u32,
+    /// Which part of the picture: `whole`, `trimmed`, `crop-90`, `cut-left-12`, ...
+    pub part: String,
+    /// `identity`, or the rotation or flip the hash is of (query-side only, not indexed).
+    pub transform: String,
     /// Time of a video keyframe in the file; none for stills.
     pub frame_ms: Option<u64>,
     /// The 256-bit hash, 64 lowercase hex digits.
@@ -80,37 +85,61 @@ pub struct FileMedia {
     pub derived: Vec<DerivedObject>,
 }
 
-fn fp_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredFingerprint> {
+/// A stored row; a part or transform this version does not know (a newer
+/// evcat's) reads as `None` and is left out of matching.
+fn fp_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<StoredFingerprint>> {
     let blob: Vec<u8> = r.get(3)?;
     let mut hash = [0u8; 32];
     if blob.len() == 32 {
         hash.copy_from_slice(&blob);
     }
-    Ok(StoredFingerprint {
+    let (part, transform): (String, String) = (r.get(5)?, r.get(6)?);
+    let (Some(part), Some(transform)) = (Part::parse(&part), Transform::parse(&transform)) else { return Ok(None) };
+    Ok(Some(StoredFingerprint {
         file: FileId(r.get(0)?),
-        frame_index: r.get::<_, i64>(1)?.clamp(0, u32::MAX as i64) as u32,
-        frame_ms: r.get::<_, Option<i64>>(2)?.map(|v| v.max(0) as u64),
-        hash,
-        quality: r.get::<_, i64>(4)?.clamp(0, 100) as u8,
-    })
+        frame: FrameHash {
+            frame_index: r.get::<_, i64>(1)?.clamp(0, u32::MAX as i64) as u32,
+            frame_ms: r.get::<_, Option<i64>>(2)?.map(|v| v.max(0) as u64),
+            part,
+            transform,
+            hash,
+            quality: r.get::<_, i64>(4)?.clamp(0, 100) as u8,
+        },
+    }))
 }
 
-const FP_SELECT: &str = "SELECT file_id, frame_index, frame_ms, hash, quality FROM fingerprint";
+const FP_SELECT: &str = "SELECT file_id, frame_index, frame_ms, hash, quality, part, transform FROM fingerprint";
+const FP_ORDER: &str = "ORDER BY file_id, frame_index, id";
+
+/// Per analysis of a recorded batch: which derived objects were new, and its matches.
+pub(crate) type Recorded = (Vec<Vec<bool>>, Vec<Vec<Match>>);
 
 /// Record one batch of analyses, their derived objects (those not already
-/// recorded) and similarity, plus one attesting custody event. Returns, per
-/// analysis, which derived objects were newly recorded (the caller publishes
-/// those and discards the rest).
-pub(crate) fn record(w: &mut Writer<'_>, batch: &[(Analysis, Vec<Match>)]) -> Result<Vec<Vec<bool>>> {
+/// recorded), and their near-duplicates, plus one attesting custody event.
+/// Each file's near-duplicates are found after every fingerprint of the
+/// batch is written, by [`matches`] over the transaction: exactly what
+/// `similar` answers, restricted to files held before it (the catalog and
+/// the files earlier in the batch). Returns, per analysis, which derived
+/// objects were newly recorded (the caller publishes those and discards the
+/// rest) and its matches.
+pub(crate) fn record(w: &mut Writer<'_>, batch: &[Analysis], max_distance: u32) -> Result<Recorded> {
     let created = now();
     let mut inserted_all = Vec::with_capacity(batch.len());
-    let mut attest = Vec::with_capacity(batch.len());
-    for (a, matches) in batch {
+    let mut derived_all = Vec::with_capacity(batch.len());
+    for a in batch {
         replace_fingerprints(w, a, &created)?;
         record_analysis(w, a, &created)?;
         let (inserted, derived_json) = record_derived(w, a, &created)?;
         inserted_all.push(inserted);
-        let similar_json = record_similar(w, a.file, matches, &created)?;
+        derived_all.push(derived_json);
+    }
+    let later: std::collections::HashMap<FileId, usize> = batch.iter().enumerate().map(|(i, a)| (a.file, i)).collect();
+    let mut matches_all = Vec::with_capacity(batch.len());
+    let mut attest = Vec::with_capacity(batch.len());
+    for ((i, a), derived_json) in batch.iter().enumerate().zip(derived_all) {
+        let query = usable(&a.frames, a.is_video);
+        let matches = matches(&w.tx, &query, a.is_video, max_distance, |f| later.get(&f).is_none_or(|&j| j < i))?;
+        let similar_json = record_similar(w, a.file, &matches, &created)?;
         attest.push(json!({
             "file": a.file.to_string(),
             "status": a.status.as_str(),
@@ -122,11 +151,59 @@ pub(crate) fn record(w: &mut Writer<'_>, batch: &[(Analysis, Vec<Match>)]) -> Re
             "similar_to": similar_json,
             "hints": a.hints.iter().map(|h| h.code.clone()).collect::<Vec<_>>(),
         }));
+        matches_all.push(matches);
     }
     if !attest.is_empty() {
         w.append(super::Subject::Catalog, Action::MediaAnalyzed, None, json!({ "files": attest }))?;
     }
-    Ok(inserted_all)
+    Ok((inserted_all, matches_all))
+}
+
+/// Files held whose fingerprints near-duplicate `query` (usable hashes of one
+/// file, every part and transform), closest first, by the match rule
+/// (`matching::file_match`) over each candidate's stored hashes. Candidates
+/// come from the persisted band index (never the whole table below radius
+/// 48); `allow` filters them. The one path of `similar` and of `add`.
+pub(crate) fn matches(
+    conn: &rusqlite::Connection,
+    query: &[FrameHash],
+    q_video: bool,
+    max_distance: u32,
+    allow: impl Fn(FileId) -> bool,
+) -> Result<Vec<Match>> {
+    if query.is_empty() {
+        return Ok(Vec::new());
+    }
+    let hashes: Vec<[u8; 32]> = query.iter().map(|f| f.hash).collect();
+    let mut candidates = std::collections::BTreeSet::new();
+    for n in near(conn, &hashes, max_distance)? {
+        if allow(n.file) {
+            candidates.insert(n.file);
+        }
+    }
+    let mut out = Vec::new();
+    for file in candidates {
+        let media_type: String =
+            conn.prepare_cached("SELECT media_type FROM file WHERE id = ?1")?.query_row([file.0], |r| r.get(0))?;
+        let o_video = is_video(&media_type);
+        let frames: Vec<FrameHash> = of_file(conn, file)?.into_iter().map(|f| f.frame).collect();
+        let other = usable(&frames, o_video);
+        if other.iter().all(|f| f.quality < min_quality(o_video)) {
+            continue;
+        }
+        if let Some(m) = file_match(query, q_video, max_distance, file, &other, o_video) {
+            out.push(m);
+        }
+    }
+    sort_matches(&mut out);
+    Ok(out)
+}
+
+/// The fingerprints of one file, in frame order.
+pub(crate) fn of_file(conn: &rusqlite::Connection, file: FileId) -> Result<Vec<StoredFingerprint>> {
+    let mut stmt = conn.prepare_cached(&format!("{FP_SELECT} WHERE file_id = ?1 {FP_ORDER}"))?;
+    let rows = stmt.query_map([file.0], fp_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?.into_iter().flatten().collect())
 }
 
 /// A re-analysis replaces the file's fingerprints (the band triggers follow).
@@ -134,8 +211,8 @@ fn replace_fingerprints(w: &mut Writer<'_>, a: &Analysis, created: &str) -> Resu
     let fid = a.file.0;
     w.tx.prepare_cached("DELETE FROM fingerprint WHERE file_id = ?1")?.execute([fid])?;
     let mut ins = w.tx.prepare_cached(
-        "INSERT INTO fingerprint(file_id, method, version, frame_index, frame_ms, hash, quality, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO fingerprint(file_id, method, version, frame_index, frame_ms, part, transform, hash, quality, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
     for f in &a.frames {
         ins.execute(params![
@@ -144,6 +221,8 @@ fn replace_fingerprints(w: &mut Writer<'_>, a: &Analysis, created: &str) -> Resu
             a.version,
             i64::from(f.frame_index),
             f.frame_ms.map(|m| m.min(i64::MAX as u64) as i64),
+            f.part.name(),
+            f.transform.as_str(),
             &f.hash[..],
             i64::from(f.quality),
             created
@@ -291,7 +370,8 @@ pub(crate) fn near(conn: &rusqlite::Connection, queries: &[[u8; 32]], max_distan
         }
     };
     if bits > MAX_PROBE_BITS {
-        let mut stmt = conn.prepare("SELECT id, file_id, hash, quality FROM fingerprint")?;
+        let mut stmt =
+            conn.prepare("SELECT id, file_id, hash, quality FROM fingerprint WHERE transform = 'identity'")?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             let (_, file, hash, quality) = row(r)?;
@@ -325,25 +405,23 @@ pub(crate) fn near(conn: &rusqlite::Connection, queries: &[[u8; 32]], max_distan
 
 /// Every fingerprint, ordered by file and frame.
 pub(crate) fn all(conn: &rusqlite::Connection) -> Result<Vec<StoredFingerprint>> {
-    let mut stmt = conn.prepare(&format!("{FP_SELECT} ORDER BY file_id, frame_index"))?;
+    let mut stmt = conn.prepare(&format!("{FP_SELECT} {FP_ORDER}"))?;
     let rows = stmt.query_map([], fp_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?.into_iter().flatten().collect())
 }
 
 impl Catalog {
     /// Fingerprints of one file, in frame order.
     pub fn fingerprints_of(&self, file: FileId) -> Result<Vec<StoredFingerprint>> {
-        let mut stmt = self.conn().prepare_cached(&format!("{FP_SELECT} WHERE file_id = ?1 ORDER BY frame_index"))?;
-        let rows = stmt.query_map([file.0], fp_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        of_file(self.conn(), file)
     }
 
     /// Analysis status, fingerprints (with method and version), recorded
     /// similarity and derived objects of one file.
     pub fn media_of(&self, file: FileId) -> Result<FileMedia> {
         let mut stmt = self.conn().prepare_cached(
-            "SELECT method, version, frame_index, frame_ms, hash, quality FROM fingerprint
-             WHERE file_id = ?1 ORDER BY method, version, frame_index",
+            "SELECT method, version, frame_index, frame_ms, hash, quality, part, transform FROM fingerprint
+             WHERE file_id = ?1 ORDER BY method, version, frame_index, id",
         )?;
         let fingerprints = stmt
             .query_map([file.0], |r| {
@@ -354,6 +432,8 @@ impl Catalog {
                     frame_ms: r.get::<_, Option<i64>>(3)?.map(|v| v.max(0) as u64),
                     hash: hex::encode(r.get::<_, Vec<u8>>(4)?),
                     quality: r.get::<_, i64>(5)?.clamp(0, 100) as u8,
+                    part: r.get(6)?,
+                    transform: r.get(7)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -467,6 +547,8 @@ mod tests {
 
     /// Index of the migration that creates `fingerprint_band`.
     const BAND_MIGRATION: usize = 5;
+    /// 0010_fingerprint_parts; 0007..0009 (other tables) run between the two.
+    const PARTS_MIGRATION: usize = 9;
 
     /// A bare connection with the schema (foreign keys off: no file rows needed).
     fn schema(upto: usize) -> rusqlite::Connection {
@@ -494,7 +576,12 @@ mod tests {
     fn band_rows(conn: &rusqlite::Connection) -> (Vec<BandRow>, Vec<BandRow>) {
         let mut st = conn.prepare("SELECT band, value, fingerprint_id FROM fingerprint_band ORDER BY 1, 2, 3").unwrap();
         let stored = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
-        let mut st = conn.prepare("SELECT id, hash FROM fingerprint").unwrap();
+        let identity = if conn.prepare("SELECT transform FROM fingerprint").is_ok() {
+            " WHERE transform = 'identity'"
+        } else {
+            ""
+        };
+        let mut st = conn.prepare(&format!("SELECT id, hash FROM fingerprint{identity}")).unwrap();
         let mut want: Vec<BandRow> = st
             .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))
             .unwrap()
@@ -533,6 +620,55 @@ mod tests {
         let (stored, want) = band_rows(&conn);
         assert_eq!(stored.len(), 32);
         assert_eq!(stored, want, "insert, update and delete triggers");
+
+        // Migration 10 rebuilds the table keeping ids (the band rows stay
+        // right), names the parts of old rows, and indexes identity hashes only.
+        for (_, sql) in &super::super::MIGRATIONS[BAND_MIGRATION + 1..PARTS_MIGRATION] {
+            conn.execute_batch(sql).unwrap();
+        }
+        assert_eq!(super::super::MIGRATIONS[PARTS_MIGRATION].0, "0010_fingerprint_parts");
+        conn.execute_batch(super::super::MIGRATIONS[PARTS_MIGRATION].1).unwrap();
+        let (stored, want) = band_rows(&conn);
+        assert_eq!((stored.len(), &stored), (32, &want), "after the rebuild");
+        let part: String = conn.query_row("SELECT part FROM fingerprint WHERE id = 2", [], |r| r.get(0)).unwrap();
+        assert_eq!(part, "crop-90", "frame 1 of an old still");
+        insert(&conn, 3, 1, &a, 80);
+        let part: String = conn.query_row("SELECT part FROM fingerprint WHERE file_id = 3", [], |r| r.get(0)).unwrap();
+        assert_eq!(part, "whole", "new rows default to the whole picture");
+        conn.execute(
+            "INSERT INTO fingerprint(file_id, method, version, frame_index, part, transform, hash, quality, created_at)
+             VALUES (3, 'pdq', 'test', 1, 'whole', 'mirror', ?1, 80, 'now')",
+            [&[0x33u8; 32][..]],
+        )
+        .unwrap();
+        let bands: i64 = conn.query_row("SELECT count(*) FROM fingerprint_band", [], |r| r.get(0)).unwrap();
+        assert_eq!(bands, 48, "the mirror row is not indexed");
+        conn.execute("DELETE FROM fingerprint WHERE file_id = 3", []).unwrap();
+        let (stored, want) = band_rows(&conn);
+        assert_eq!(stored, want);
+    }
+
+    #[test]
+    fn old_rows_get_the_part_their_frame_index_meant() {
+        let conn = schema(PARTS_MIGRATION);
+        for i in 0..3 {
+            insert(&conn, 1, i, &[i as u8; 32], 80);
+        }
+        conn.execute(
+            "INSERT INTO fingerprint(file_id, method, version, frame_index, frame_ms, hash, quality, created_at)
+             VALUES (2, 'pdq', 'evcat-pdq-1', 1, 1000, ?1, 80, 'now')",
+            [&[9u8; 32][..]],
+        )
+        .unwrap();
+        conn.execute_batch(super::super::MIGRATIONS[PARTS_MIGRATION].1).unwrap();
+        let parts: Vec<String> = conn
+            .prepare("SELECT part FROM fingerprint ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(parts, ["whole", "crop-90", "crop-81", "whole"]);
     }
 
     proptest! {

@@ -90,6 +90,10 @@ pub struct LinkArgs {
     /// Time range of a video or recording, e.g. 00:12-00:18.
     #[arg(long, value_name = "START-END")]
     pub at: Option<TimeRange>,
+    /// Fill --at with the stretch of the evidence's video that this file
+    /// (F15, e.g. a re-upload) matches, as `evcat similar F15` shows it.
+    #[arg(long, value_name = "FILE", conflicts_with = "at")]
+    pub from_match: Option<String>,
     /// Region of a photo or frame in pixels: x,y,w,h.
     #[arg(long, value_name = "X,Y,W,H")]
     pub region: Option<Region>,
@@ -270,11 +274,19 @@ fn link_text(l: &Link) -> String {
 
 pub fn link(ctx: &Ctx, a: LinkArgs) -> Result<u8> {
     let mut cat = ctx.open()?;
+    let range_ms = match a.from_match.as_deref() {
+        Some(f) => match f.parse::<Ref>()? {
+            Ref::File(file) => Some(cat.matched_range(cat.file(file)?.id, a.evidence)?),
+            Ref::Sha256Prefix(p) => Some(cat.matched_range(cat.file_by_prefix(&p)?.id, a.evidence)?),
+            _ => return Err(Error::invalid("--from-match", f, "expected a file (F15) or a SHA-256 prefix")),
+        },
+        None => a.at,
+    };
     let l = cat.link_claim(&NewLink {
         claim: a.claim,
         evidence: a.evidence,
         relation: a.relation,
-        range_ms: a.at,
+        range_ms,
         region: a.region,
         note: a.note,
         origin: LinkOrigin::Manual,

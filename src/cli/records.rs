@@ -8,7 +8,7 @@ use evcat::catalog::files::{FileFilter, FileRecord};
 use evcat::catalog::fingerprints::FileMedia;
 use evcat::catalog::log;
 use evcat::custody::SealedEvent;
-use evcat::fingerprint::STILL_CROPS;
+use evcat::fingerprint::{Part, Transform};
 use evcat::ids::{EvidenceId, FileId, Ref};
 use evcat::timefmt::format_clock_ms;
 use evcat::{Catalog, Result};
@@ -358,14 +358,15 @@ fn media_text(file: FileId, m: &FileMedia) -> String {
     if !m.fingerprints.is_empty() {
         s.push_str(&format!("Fingerprints ({})\n", m.fingerprints.len()));
         for fp in &m.fingerprints {
-            let what = match (fp.frame_ms, fp.frame_index) {
-                (Some(ms), i) => format!("keyframe {i} at {}", format_clock_ms(ms)),
-                (None, 0) => "whole picture".to_string(),
-                (None, i) => match STILL_CROPS.get(i as usize - 1) {
-                    Some(keep) => format!("centred crop, {:.0} % of area", keep * 100.0),
-                    None => format!("frame {i}"),
-                },
+            let part = Part::parse(&fp.part).map(Part::describe).unwrap_or_else(|| fp.part.clone());
+            let mut what = match fp.frame_ms {
+                Some(ms) if fp.part == "whole" => format!("keyframe {} at {}", fp.frame_index, format_clock_ms(ms)),
+                Some(ms) => format!("keyframe {} at {}, {part}", fp.frame_index, format_clock_ms(ms)),
+                None => part,
             };
+            if fp.transform != Transform::Identity.as_str() {
+                what.push_str(&format!(", {}", fp.transform));
+            }
             s.push_str(&format!(
                 "  {} {}  {:<30} quality {:>3}  {}\n",
                 fp.method, fp.version, what, fp.quality, fp.hash

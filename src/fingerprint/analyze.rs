@@ -8,6 +8,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
 use super::model::{Analysis, Derived, DerivedKind, FrameHash, Status};
+use super::parts::{self, Transform};
 use super::{hints, pdq, thumbs, video, MIN_FRAME_QUALITY};
 use crate::error::{Error, Result};
 use crate::ids::FileId;
@@ -23,11 +24,24 @@ const MAX_DECODE_ALLOC: u64 = 1 << 30;
 /// averages far more anyway). Up to it, hashes are the reference's bit for bit.
 const REDUCE_ABOVE: u64 = 2_000_000;
 
-/// Share of the area kept by the centred crops hashed besides the whole
-/// picture (frames 1 and 2 of a still). PDQ alone does not survive crops:
-/// a 10 % crop moves a photo 40-60 bits away; hashing centred crops lets a
-/// cropped copy meet the original's crop variant (and vice versa).
-pub const STILL_CROPS: [f64; 2] = [0.90, 0.81];
+/// Media analysis hashes luminance box-averaged to at most this many
+/// pixels: PDQ decimates to 64×64 anyway, and the two dozen parts of a
+/// still cost little at this size (`hash_rgb` keeps the reference's 2 MP).
+const ANALYSIS_PIXELS: u64 = 512 * 512;
+
+/// Transforms hashed for a still (all of PDQ's dihedral variants) and for
+/// a keyframe (the mirror image only: rotated videos are rotated back by
+/// ffmpeg from their metadata, and each keyframe variant costs a lookup).
+const STILL_TRANSFORMS: [Transform; 7] = [
+    Transform::Rotate90,
+    Transform::Rotate180,
+    Transform::Rotate270,
+    Transform::Mirror,
+    Transform::FlipVertical,
+    Transform::Transpose,
+    Transform::Transverse,
+];
+const FRAME_TRANSFORMS: [Transform; 1] = [Transform::Mirror];
 
 const NO_FFMPEG: &str = "ffmpeg not found on PATH: no keyframe fingerprints or thumbnails";
 
@@ -48,10 +62,47 @@ enum Decoded {
     Failed(String),
 }
 
+/// How large media analysis decodes a picture: JPEGs at the smallest IDCT
+/// scale (1/2, 1/4, 1/8) keeping at least this many pixels on the longer
+/// side, enough for PDQ (which decimates to 64×64) and the 320 px thumbnail
+/// alike; the reference-compatible [`fingerprint_image_file`] decodes in full.
+const ANALYSIS_EDGE: u32 = 400;
+
+/// Whether to decode in full or at a reduced scale where the format allows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scale {
+    Full,
+    Analysis,
+}
+
+/// A JPEG decoded by the IDCT at a reduced scale (`jpeg_decoder::Decoder::scale`:
+/// a quarter of the pixels at 1/2, a sixteenth at 1/4, so most of the work
+/// of a full decode is never done). `None` for pixel formats this path does
+/// not handle (CMYK, 16-bit): the full decode handles them, and those it
+/// cannot decode.
+fn decode_jpeg_scaled(path: &Path, (w, h): (u32, u32)) -> std::result::Result<Option<image::RgbImage>, String> {
+    let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut d = jpeg_decoder::Decoder::new(BufReader::new(f));
+    d.set_max_decoding_buffer_size(MAX_DECODE_ALLOC as usize);
+    let long = w.max(h).max(1);
+    let want = |v: u32| (u64::from(v) * u64::from(ANALYSIS_EDGE)).div_ceil(u64::from(long)).clamp(1, 65535) as u16;
+    d.scale(want(w), want(h)).map_err(|e| e.to_string())?;
+    let pixels = d.decode().map_err(|e| e.to_string())?;
+    let Some(info) = d.info() else { return Ok(None) };
+    let (iw, ih) = (u32::from(info.width), u32::from(info.height));
+    let rgb = match info.pixel_format {
+        jpeg_decoder::PixelFormat::RGB24 => pixels,
+        jpeg_decoder::PixelFormat::L8 => pixels.iter().flat_map(|&l| [l, l, l]).collect(),
+        _ => return Ok(None),
+    };
+    Ok(image::RgbImage::from_raw(iw, ih, rgb))
+}
+
 /// Decode an image for fingerprinting under explicit limits: refuse more than
 /// [`MAX_PIXELS`] from the header before decoding, cap decoder allocations,
 /// apply the EXIF orientation (platforms rotate pixels and strip the tag).
-fn decode_image(path: &Path) -> Decoded {
+/// `Scale::Analysis` decodes JPEGs at a reduced scale.
+fn decode_image(path: &Path, scale: Scale) -> Decoded {
     let open = || -> std::result::Result<image::ImageReader<BufReader<std::fs::File>>, String> {
         let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
         let mut r = image::ImageReader::new(BufReader::new(f)).with_guessed_format().map_err(|e| e.to_string())?;
@@ -79,9 +130,20 @@ fn decode_image(path: &Path) -> Decoded {
     let decoded = guarded(|| -> std::result::Result<image::RgbImage, String> {
         use image::ImageDecoder;
         let reader = open()?;
+        let jpeg = reader.format() == Some(image::ImageFormat::Jpeg);
         let mut decoder = reader.into_decoder().map_err(|e| e.to_string())?;
         let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
-        let mut img = image::DynamicImage::from_decoder(decoder).map_err(|e| e.to_string())?;
+        let scaled = match scale {
+            // A JPEG the scaled decoder refuses still gets the full decode.
+            Scale::Analysis if jpeg && dims.0.max(dims.1) > 2 * ANALYSIS_EDGE => {
+                decode_jpeg_scaled(path, dims).ok().flatten()
+            }
+            _ => None,
+        };
+        let mut img = match scaled {
+            Some(rgb) => image::DynamicImage::ImageRgb8(rgb),
+            None => image::DynamicImage::from_decoder(decoder).map_err(|e| e.to_string())?,
+        };
         img.apply_orientation(orientation);
         Ok(img.into_rgb8())
     });
@@ -93,52 +155,77 @@ fn decode_image(path: &Path) -> Decoded {
     }
 }
 
-/// Luminance of an RGB image (box-averaged first when very large).
-fn luma_of(img: &image::RgbImage) -> (usize, usize, Vec<f32>) {
+/// Luminance of an RGB image, box-averaged by an integer factor to at most
+/// `max_pixels`.
+fn luma_of(img: &image::RgbImage, max_pixels: u64) -> (usize, usize, Vec<f32>) {
     let (w, h) = (img.width() as usize, img.height() as usize);
     let pixels = (w as u64) * (h as u64);
-    let factor = if pixels > REDUCE_ABOVE { ((pixels as f64 / REDUCE_ABOVE as f64).sqrt().ceil()) as usize } else { 1 };
+    let factor = if pixels > max_pixels { ((pixels as f64 / max_pixels as f64).sqrt().ceil()) as usize } else { 1 };
     pdq::luma_from_rgb8_reduced(img.as_raw(), w, h, factor)
 }
 
-/// PDQ of an RGB image (box-averaged first when very large).
+/// PDQ of an RGB image as the reference computes it (box-averaged first above 2 MP).
 pub fn hash_rgb(img: &image::RgbImage) -> Option<pdq::Pdq> {
-    let (lw, lh, luma) = luma_of(img);
+    let (lw, lh, luma) = luma_of(img, REDUCE_ABOVE);
     pdq::hash_luma(&luma, lw, lh)
 }
 
-/// The fingerprints of a still picture: the whole, then its centred crops.
+/// The fingerprints of a still picture: every part of [`parts::hashes`],
+/// the dihedral variants of the whole and trimmed picture included.
 pub fn still_hashes(img: &image::RgbImage) -> Vec<FrameHash> {
-    let (w, h, luma) = luma_of(img);
-    let mut out = Vec::with_capacity(1 + STILL_CROPS.len());
-    if let Some(p) = pdq::hash_luma(&luma, w, h) {
-        out.push(FrameHash { frame_index: 0, frame_ms: None, hash: p.hash, quality: p.quality });
-    }
-    for (i, keep) in STILL_CROPS.iter().enumerate() {
-        let side = keep.sqrt();
-        let (cw, ch) = (((w as f64) * side).round() as usize, ((h as f64) * side).round() as usize);
-        if cw < 8 || ch < 8 || cw > w || ch > h {
-            continue;
-        }
-        let (x0, y0) = ((w - cw) / 2, (h - ch) / 2);
-        let mut crop = Vec::with_capacity(cw * ch);
-        for y in y0..y0 + ch {
-            crop.extend_from_slice(&luma[y * w + x0..y * w + x0 + cw]);
-        }
-        if let Some(p) = pdq::hash_luma(&crop, cw, ch) {
-            out.push(FrameHash { frame_index: i as u32 + 1, frame_ms: None, hash: p.hash, quality: p.quality });
-        }
-    }
-    out
+    let (w, h, luma) = luma_of(img, ANALYSIS_PIXELS);
+    parts::hashes(&luma, w, h, &STILL_TRANSFORMS, true)
+        .into_iter()
+        .map(|p| FrameHash {
+            frame_index: 0,
+            frame_ms: None,
+            part: p.part,
+            transform: p.transform,
+            hash: p.hash,
+            quality: p.quality,
+        })
+        .collect()
+}
+
+/// The fingerprints of keyframe `index` at `ms`: whole and trimmed, each with its mirror image.
+pub fn keyframe_hashes(img: &image::RgbImage, index: u32, ms: u64) -> Vec<FrameHash> {
+    let (w, h, luma) = luma_of(img, ANALYSIS_PIXELS);
+    parts::hashes(&luma, w, h, &FRAME_TRANSFORMS, false)
+        .into_iter()
+        .map(|p| FrameHash {
+            frame_index: index,
+            frame_ms: Some(ms),
+            part: p.part,
+            transform: p.transform,
+            hash: p.hash,
+            quality: p.quality,
+        })
+        .collect()
 }
 
 /// Fingerprint an image file (no catalog needed): PDQ hash and quality of
 /// the whole picture, as the reference tools compute it.
 pub fn fingerprint_image_file(path: &Path) -> Result<FrameHash> {
-    match decode_image(path) {
+    match decode_image(path, Scale::Full) {
         Decoded::Image(img) => hash_rgb(&img)
-            .map(|p| FrameHash { frame_index: 0, frame_ms: None, hash: p.hash, quality: p.quality })
+            .map(|p| FrameHash {
+                frame_index: 0,
+                frame_ms: None,
+                part: parts::Part::Whole,
+                transform: Transform::Identity,
+                hash: p.hash,
+                quality: p.quality,
+            })
             .ok_or_else(|| Error::Unsupported { path: path.to_path_buf(), reason: "image too small to hash".into() }),
+        Decoded::Refused(r) | Decoded::Failed(r) => Err(Error::Unsupported { path: path.to_path_buf(), reason: r }),
+    }
+}
+
+/// An image file decoded as media analysis decodes it (JPEGs at reduced
+/// scale, EXIF orientation applied), for benchmarks and tools.
+pub fn decode_for_analysis(path: &Path) -> Result<image::RgbImage> {
+    match decode_image(path, Scale::Analysis) {
+        Decoded::Image(img) => Ok(img),
         Decoded::Refused(r) | Decoded::Failed(r) => Err(Error::Unsupported { path: path.to_path_buf(), reason: r }),
     }
 }
@@ -170,7 +257,7 @@ pub(crate) fn analyze_image(file: FileId, path: &Path, store: &Store) -> Analysi
     if let Ok(facts) = media::probe_path(path) {
         a.hints = hints::image_hints(&facts);
     }
-    match decode_image(path) {
+    match decode_image(path, Scale::Analysis) {
         Decoded::Image(img) => {
             a.frames = still_hashes(&img);
             if a.frames.is_empty() {
@@ -232,9 +319,7 @@ fn hash_keyframes(a: &mut Analysis, frames: Vec<video::Frame>) -> Vec<(u64, imag
     let mut images = Vec::with_capacity(frames.len());
     for (i, f) in frames.into_iter().enumerate() {
         let Some(img) = image::RgbImage::from_raw(f.width, f.height, f.rgb) else { continue };
-        if let Some(p) = hash_rgb(&img) {
-            a.frames.push(FrameHash { frame_index: i as u32, frame_ms: Some(f.ms), hash: p.hash, quality: p.quality });
-        }
+        a.frames.extend(keyframe_hashes(&img, i as u32, f.ms));
         images.push((f.ms, img));
     }
     images
@@ -242,7 +327,9 @@ fn hash_keyframes(a: &mut Analysis, frames: Vec<video::Frame>) -> Vec<(u64, imag
 
 /// The poster: the first well-exposed frame from 1 s on, else the best one.
 fn poster<'a>(frames: &[FrameHash], images: &'a [(u64, image::RgbImage)]) -> Option<&'a image::RgbImage> {
-    let quality_at = |ms: u64| frames.iter().find(|f| f.frame_ms == Some(ms)).map(|f| f.quality).unwrap_or(0);
+    let quality_at = |ms: u64| {
+        frames.iter().find(|f| f.frame_ms == Some(ms) && f.part == parts::Part::Whole).map(|f| f.quality).unwrap_or(0)
+    };
     images
         .iter()
         .find(|(ms, _)| *ms >= 1000 && quality_at(*ms) >= MIN_FRAME_QUALITY)

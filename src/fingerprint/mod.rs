@@ -8,6 +8,7 @@
 //! - [`analyze`]: one file to an [`Analysis`]: decode under limits, hash, stage thumbnails.
 //! - [`matching`]: the match rule, the in-memory [`FingerprintSet`], clusters.
 //! - [`summary`]: what analysis reports ([`MediaSummary`]).
+//! - [`parts`]: which parts and orientations of a picture are hashed (trimmed borders, cuts, dihedral).
 //! - [`pdq`]: the PDQ hash, from the published specification.
 //! - [`index`]: multi-index hashing over 256-bit hashes (exact radius search).
 //! - [`video`]: keyframes through the `ffmpeg` on PATH (bounded frames and time).
@@ -19,23 +20,30 @@ pub mod hints;
 pub mod index;
 pub mod matching;
 pub mod model;
+pub mod parts;
 pub mod pdq;
 pub mod summary;
 pub mod thumbs;
 pub mod video;
 
-pub use analyze::{fingerprint_image_file, hash_rgb, still_hashes, MAX_PIXELS, STILL_CROPS};
+pub use analyze::{fingerprint_image_file, hash_rgb, still_hashes, MAX_PIXELS};
 pub use matching::{Cluster, FingerprintSet, LooksLike, Match, Pair};
 pub use model::{digest, Analysis, Derived, DerivedKind, FrameHash, Status, StoredFingerprint};
+pub use parts::{Part, Transform};
 pub use summary::{FileHints, FileNote, MediaSummary, NearDuplicate};
 
 /// Fingerprint method stored with every hash.
 pub const METHOD: &str = "pdq";
 /// Version of evcat's fingerprinting: the PDQ reference algorithm on the
-/// oriented image (images over 2 MP are box-averaged first) plus two centred crops; videos sampled
+/// oriented image box-averaged to at most 512×512 pixels' worth, of the
+/// whole picture, its trimmed content, two centred crops and one-side cuts
+/// (`parts`), with the dihedral variants of whole and trimmed; videos sampled
 /// at 1 frame/s plus scene changes (score > 0.4), at most 120 frames, decoded
-/// by ffmpeg to ≤ 320 px RGB. Change it whenever hashes could change.
-pub const VERSION: &str = "evcat-pdq-1";
+/// by ffmpeg to ≤ 320 px RGB, each hashed whole and trimmed, with its mirror
+/// image. Change it whenever hashes could change. (`evcat-pdq-1`: whole
+/// picture and centred crops only, reduced above 2 MP; its hashes of the
+/// whole picture still match.)
+pub const VERSION: &str = "evcat-pdq-2";
 /// Default largest per-frame PDQ distance (of 256 bits) that counts as a
 /// match. ThreatExchange suggests 31 for PDQ; evcat's tests show resized and
 /// recompressed copies, 10 % crops and brightness changes of photos and

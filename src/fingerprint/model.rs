@@ -5,16 +5,20 @@
 use serde::Serialize;
 
 use super::hints::Hint;
+use super::parts::{Part, Transform};
 use super::pdq;
 use crate::hash::Sha256;
 use crate::ids::FileId;
 use crate::store::Staged;
 
-/// One perceptual hash: a still image (index 0, no time) or a keyframe.
+/// One perceptual hash: of a part of a still image (index 0, no time) or
+/// of a keyframe (its ordinal and time), possibly rotated or flipped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct FrameHash {
     pub frame_index: u32,
     pub frame_ms: Option<u64>,
+    pub part: Part,
+    pub transform: Transform,
     #[serde(serialize_with = "ser_hex")]
     pub hash: pdq::Hash256,
     pub quality: u8,
@@ -24,38 +28,30 @@ fn ser_hex<S: serde::Serializer>(h: &pdq::Hash256, s: S) -> std::result::Result<
     s.serialize_str(&hex::encode(h))
 }
 
-/// SHA-256 over the hashes in frame order (what the custody event attests).
+/// SHA-256 over the hashes in frame order (what the custody event attests);
+/// a hash of a part or under a transform is preceded by their names.
 pub fn digest(frames: &[FrameHash]) -> String {
     let mut bytes = Vec::with_capacity(frames.len() * 32);
     for f in frames {
+        if f.part != Part::Whole || f.transform != Transform::Identity {
+            bytes.extend_from_slice(format!("{}/{}:", f.part.name(), f.transform.as_str()).as_bytes());
+        }
         bytes.extend_from_slice(&f.hash);
     }
     Sha256::of_bytes(&bytes).to_hex()
 }
 
 /// One fingerprint as the catalog stores it: a [`FrameHash`] with its file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct StoredFingerprint {
     pub file: FileId,
-    pub frame_index: u32,
-    pub frame_ms: Option<u64>,
-    pub hash: pdq::Hash256,
-    pub quality: u8,
+    pub frame: FrameHash,
 }
 
 impl StoredFingerprint {
-    /// The frames of one analysis as stored rows (for the in-batch index).
+    /// The frames of one analysis as stored rows.
     pub fn of_frames(file: FileId, frames: &[FrameHash]) -> Vec<StoredFingerprint> {
-        frames
-            .iter()
-            .map(|f| StoredFingerprint {
-                file,
-                frame_index: f.frame_index,
-                frame_ms: f.frame_ms,
-                hash: f.hash,
-                quality: f.quality,
-            })
-            .collect()
+        frames.iter().map(|&frame| StoredFingerprint { file, frame }).collect()
     }
 }
 

@@ -77,6 +77,67 @@ pub fn luma_from_rgb8_reduced(rgb: &[u8], width: usize, height: usize, factor: u
 /// PDQ of a row-major luminance buffer of `width`×`height` (both ≥ 1).
 /// Returns `None` for empty or inconsistent input.
 pub fn hash_luma(luma: &[f32], width: usize, height: usize) -> Option<Pdq> {
+    let (dct, quality) = dct_of_luma(luma, width, height)?;
+    Some(Pdq { hash: bits(&dct), quality })
+}
+
+/// The eight dihedral variants of the picture (the reference's
+/// `dihedral` hashes), from one DCT: in the order of [`DIHEDRAL`], the
+/// hash the picture would have after that rotation or flip. The quality is
+/// the same for all eight.
+pub fn hash_luma_dihedral(luma: &[f32], width: usize, height: usize) -> Option<(u8, [Hash256; 8])> {
+    let (dct, quality) = dct_of_luma(luma, width, height)?;
+    Some((quality, DIHEDRAL.map(|d| bits(&dihedral(&dct, d)))))
+}
+
+/// A rotation or flip of the picture, as its effect on the 16×16 DCT
+/// coefficients `B[i][j]` (row frequency `i + 1`, column frequency `j + 1`):
+/// mirroring a 64-sample axis negates its odd-frequency basis functions
+/// (`cos` of `π u (2(63-x)+1) / 128` is `(-1)^u` times that of `x`), and a
+/// transposition of the picture transposes `B`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dihedral {
+    pub transpose: bool,
+    /// Negate the coefficients whose column frequency is odd (horizontal mirror, after any transpose).
+    pub flip_h: bool,
+    /// Negate those whose row frequency is odd (vertical flip).
+    pub flip_v: bool,
+}
+
+/// Identity, rotations by 90, 180 and 270 degrees clockwise, horizontal
+/// mirror, vertical flip, transpose, anti-transpose.
+pub const DIHEDRAL: [Dihedral; 8] = [
+    Dihedral { transpose: false, flip_h: false, flip_v: false },
+    Dihedral { transpose: true, flip_h: true, flip_v: false },
+    Dihedral { transpose: false, flip_h: true, flip_v: true },
+    Dihedral { transpose: true, flip_h: false, flip_v: true },
+    Dihedral { transpose: false, flip_h: true, flip_v: false },
+    Dihedral { transpose: false, flip_h: false, flip_v: true },
+    Dihedral { transpose: true, flip_h: false, flip_v: false },
+    Dihedral { transpose: true, flip_h: true, flip_v: true },
+];
+
+fn dihedral(dct: &[f32; OUT * OUT], d: Dihedral) -> [f32; OUT * OUT] {
+    let mut out = [0f32; OUT * OUT];
+    for i in 0..OUT {
+        for j in 0..OUT {
+            let v = if d.transpose { dct[j * OUT + i] } else { dct[i * OUT + j] };
+            // Frequency u = index + 1 is odd when the index is even.
+            let neg = (d.flip_h && j % 2 == 0) != (d.flip_v && i % 2 == 0);
+            out[i * OUT + j] = if neg { -v } else { v };
+        }
+    }
+    out
+}
+
+/// The 16×16 DCT coefficients and the quality of a luminance buffer.
+fn dct_of_luma(luma: &[f32], width: usize, height: usize) -> Option<([f32; OUT * OUT], u8)> {
+    let buf = blurred(luma, width, height)?;
+    Some(dct_of_blurred(&buf, width, (0, 0, width, height)))
+}
+
+/// The reference's two Jarosz box passes over a whole luminance buffer.
+pub fn blurred(luma: &[f32], width: usize, height: usize) -> Option<Vec<f32>> {
     if width == 0 || height == 0 || luma.len() != width * height {
         return None;
     }
@@ -92,10 +153,27 @@ pub fn hash_luma(luma: &[f32], width: usize, height: usize) -> Option<Pdq> {
             box_1d(&tmp, &mut buf, c, width, height, win_cols);
         }
     }
-    let block = decimate(&buf, width, height);
+    Some(buf)
+}
+
+/// PDQ of the rectangle `(x, y, w, h)` of a buffer already [`blurred`]
+/// (`width` wide) with the windows of the whole: sampling the shared blur
+/// instead of blurring each part again. For the whole rectangle it is
+/// exactly [`hash_luma`]; for a part it differs only within a window of the
+/// part's edges, where the whole picture has neighbours the part has not.
+pub fn hash_blurred(buf: &[f32], width: usize, rect: (usize, usize, usize, usize)) -> Option<(u8, [Hash256; 8])> {
+    let (x, y, w, h) = rect;
+    if w == 0 || h == 0 || width == 0 || x + w > width || (y + h) * width > buf.len() {
+        return None;
+    }
+    let (dct, quality) = dct_of_blurred(buf, width, rect);
+    Some((quality, DIHEDRAL.map(|d| bits(&dihedral(&dct, d)))))
+}
+
+fn dct_of_blurred(buf: &[f32], width: usize, rect: (usize, usize, usize, usize)) -> ([f32; OUT * OUT], u8) {
+    let block = decimate(buf, width, rect);
     let quality = quality(&block);
-    let dct = dct64_to_16(&block);
-    Some(Pdq { hash: bits(&dct), quality })
+    (dct64_to_16(&block), quality)
 }
 
 /// Jarosz window: `ceil(old / (2 * 64))`, at least 1.
@@ -146,13 +224,13 @@ fn box_1d(input: &[f32], output: &mut [f32], start: usize, stride: usize, len: u
     }
 }
 
-/// Sample the filtered image at the centres of a 64×64 grid.
-fn decimate(buf: &[f32], width: usize, height: usize) -> Vec<[f32; BLOCK]> {
+/// Sample the filtered image at the centres of a 64×64 grid over `(x0, y0, w, h)`.
+fn decimate(buf: &[f32], width: usize, (x0, y0, w, h): (usize, usize, usize, usize)) -> Vec<[f32; BLOCK]> {
     let mut out = vec![[0f32; BLOCK]; BLOCK];
     for (i, row) in out.iter_mut().enumerate() {
-        let y = ((2 * i + 1) * height) / (2 * BLOCK);
+        let y = y0 + ((2 * i + 1) * h) / (2 * BLOCK);
         for (j, v) in row.iter_mut().enumerate() {
-            let x = ((2 * j + 1) * width) / (2 * BLOCK);
+            let x = x0 + ((2 * j + 1) * w) / (2 * BLOCK);
             *v = buf[y * width + x];
         }
     }
@@ -336,6 +414,35 @@ mod tests {
         assert_eq!(luma_from_rgb8_reduced(&rgb, 7, 5, 1).2, luma_from_rgb8(&rgb));
         let (w, h, l) = luma_from_rgb8_reduced(&rgb, 7, 5, 2);
         assert_eq!((w, h, l.len()), (4, 3, 12));
+    }
+
+    /// Each dihedral variant is (within rounding) the hash of the picture
+    /// actually rotated or flipped.
+    #[test]
+    fn dihedral_variants_are_the_hashes_of_the_moved_picture() {
+        let (w, h) = (96usize, 80usize);
+        let base = scene(w, h, 3);
+        let at = |x: usize, y: usize| base[y * w + x];
+        let moved: [(usize, usize, Vec<f32>); 8] = [
+            (w, h, base.clone()),
+            (h, w, (0..w * h).map(|k| at(k / h, h - 1 - k % h)).collect()),
+            (w, h, (0..w * h).map(|k| at(w - 1 - k % w, h - 1 - k / w)).collect()),
+            (h, w, (0..w * h).map(|k| at(w - 1 - k / h, k % h)).collect()),
+            (w, h, (0..w * h).map(|k| at(w - 1 - k % w, k / w)).collect()),
+            (w, h, (0..w * h).map(|k| at(k % w, h - 1 - k / w)).collect()),
+            (h, w, (0..w * h).map(|k| at(k / h, k % h)).collect()),
+            (h, w, (0..w * h).map(|k| at(w - 1 - k / h, h - 1 - k % h)).collect()),
+        ];
+        let (_, variants) = hash_luma_dihedral(&base, w, h).unwrap();
+        assert_eq!(variants[0], hash_luma(&base, w, h).unwrap().hash);
+        for (k, (mw, mh, m)) in moved.iter().enumerate() {
+            let direct = hash_luma(m, *mw, *mh).unwrap().hash;
+            let d = distance(&direct, &variants[k]);
+            assert!(d <= 12, "variant {k}: {d} bits from the moved picture's hash");
+            if k > 0 {
+                assert!(distance(&variants[0], &variants[k]) > 40, "variant {k} is a different picture");
+            }
+        }
     }
 
     proptest! {

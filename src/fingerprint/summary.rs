@@ -131,7 +131,14 @@ mod tests {
         a.status = status;
         a.note = note.map(str::to_string);
         a.frames = (0..frames)
-            .map(|i| FrameHash { frame_index: i as u32, frame_ms: None, hash: [i as u8; 32], quality: 90 })
+            .map(|i| FrameHash {
+                frame_index: i as u32,
+                frame_ms: None,
+                part: crate::fingerprint::Part::Whole,
+                transform: crate::fingerprint::Transform::Identity,
+                hash: [i as u8; 32],
+                quality: 90,
+            })
             .collect();
         a
     }
@@ -146,6 +153,9 @@ mod tests {
             other_frames_matched: 3,
             other_frames_total: 3,
             looks_like: LooksLike::NearDuplicate,
+            how: vec![],
+            segments: vec![],
+            query_ms: None,
         };
         let batch = vec![
             (analysis(2, Status::Ok, None, 3), vec![near]),

@@ -10,8 +10,12 @@ use std::time::{Duration, Instant};
 
 /// Frames fingerprinted per video at most.
 pub const MAX_FRAMES: usize = 120;
-/// Longest edge of decoded frames (aspect kept).
+/// Shorter edge of decoded frames (aspect kept; never enlarged). The
+/// shorter edge, so that a 16:9 picture letterboxed into a 9:16 frame keeps
+/// 320×180 pixels of content instead of 180×101.
 pub const FRAME_EDGE: u32 = 320;
+/// Longest edge accepted for a decoded frame (a 4:1 panorama at [`FRAME_EDGE`]).
+const MAX_FRAME_EDGE: u32 = 4 * FRAME_EDGE;
 /// Wall-clock limit for one ffmpeg run.
 pub const TIME_LIMIT: Duration = Duration::from_secs(120);
 /// Minimum scene-change score that adds a frame between the 1-per-second samples.
@@ -63,9 +67,10 @@ pub fn decode(path: &Path) -> Result<Decoded, VideoError> {
         let _ = child.wait();
         return Err(VideoError::Failed("ffmpeg pipes unavailable".into()));
     };
-    // Frames are small (≤ 320×320×3) and capped, so both streams fit in memory.
-    let out_reader =
-        std::thread::spawn(move || read_capped(out, (MAX_FRAMES as u64 + 1) * u64::from(FRAME_EDGE * FRAME_EDGE * 3)));
+    // Frames are small (≤ 320×1280×3) and capped, so both streams fit in memory.
+    let out_reader = std::thread::spawn(move || {
+        read_capped(out, (MAX_FRAMES as u64 + 1) * u64::from(FRAME_EDGE) * u64::from(MAX_FRAME_EDGE) * 3)
+    });
     let err_reader = std::thread::spawn(move || String::from_utf8_lossy(&read_capped(err, 8 << 20)).into_owned());
     let (status, timed_out) = wait_bounded(&mut child)?;
     let raw = out_reader.join().unwrap_or_default();
@@ -86,12 +91,14 @@ pub fn decode(path: &Path) -> Result<Decoded, VideoError> {
     Ok(Decoded { frames, tags, truncated })
 }
 
-/// Start ffmpeg sampling 1 frame/s plus scene changes, scaled to at most
-/// [`FRAME_EDGE`], as raw RGB on stdout with a `showinfo` line per frame on stderr.
+/// Start ffmpeg sampling 1 frame/s plus scene changes, the shorter edge
+/// scaled to at most [`FRAME_EDGE`] (the longer to at most [`MAX_FRAME_EDGE`]),
+/// as raw RGB on stdout with a `showinfo` line per frame on stderr.
 fn spawn_ffmpeg(path: &Path) -> Result<Child, VideoError> {
     let select = format!("select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,1)+gt(scene\\,{SCENE_THRESHOLD})'");
     let scale = format!(
-        "scale=w={FRAME_EDGE}:h={FRAME_EDGE}:force_original_aspect_ratio=decrease:flags=area,scale=trunc(iw/2)*2:trunc(ih/2)*2"
+        "scale=w='if(gte(iw,ih),-1,min({FRAME_EDGE},iw))':h='if(gte(iw,ih),min({FRAME_EDGE},ih),-1)':flags=area,\
+         scale=w='min(trunc(iw/2)*2,{MAX_FRAME_EDGE})':h='min(trunc(ih/2)*2,{MAX_FRAME_EDGE})':flags=area"
     );
     let filter = format!("{select},{scale},format=rgb24,showinfo");
     match Command::new("ffmpeg")
@@ -176,7 +183,7 @@ fn parse_showinfo(log: &str) -> Vec<(u64, u32, u32)> {
             .unwrap_or(0);
         let Some((w, h)) = field(" s:").and_then(|s| s.split_once('x')) else { continue };
         let (Ok(w), Ok(h)) = (w.parse::<u32>(), h.parse::<u32>()) else { continue };
-        if w == 0 || h == 0 || w > 4 * FRAME_EDGE || h > 4 * FRAME_EDGE {
+        if w == 0 || h == 0 || w > MAX_FRAME_EDGE || h > MAX_FRAME_EDGE {
             continue;
         }
         out.push((ms, w, h));

@@ -16,6 +16,8 @@ mod exif_builder;
 
 // Not every test crate uses all of these.
 #[allow(unused_imports)]
+pub use exif_builder::{encode_jpeg as encode, SplitMix64 as Rng};
+#[allow(unused_imports)]
 pub use exif_builder::{jpeg_bytes, jpeg_with_exif, tiff_block, Exif};
 
 /// A deterministic PNG whose pixels depend on `seed`.

@@ -3,6 +3,7 @@
 
 pub mod media;
 pub mod realworld;
+pub mod reposts;
 pub mod tsa;
 
 use std::path::{Path, PathBuf};
