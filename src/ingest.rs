@@ -190,6 +190,14 @@ fn collect(paths: &[PathBuf], follow_links: bool, report: &mut AddReport) -> Vec
     out
 }
 
+/// The files `add` would consider under `paths` (the same walk and skip
+/// rules), and the paths it would skip or fail, for `probe`.
+pub fn walk(paths: &[PathBuf], follow_links: bool) -> (Vec<PathBuf>, Vec<AddItem>) {
+    let mut report = AddReport::default();
+    let found = collect(paths, follow_links, &mut report);
+    (found.into_iter().map(|c| c.path).collect(), report.items)
+}
+
 fn kind_of(m: &fs::Metadata) -> &'static str {
     #[cfg(unix)]
     {
@@ -262,7 +270,16 @@ fn prepare(c: &Candidate, cat_store: &crate::store::Store, in_place: bool) -> Re
     if path.file_name().is_some_and(|n| n.to_str().is_none()) {
         facts.warnings.push("file name is not valid UTF-8; recorded with replacement characters".into());
     }
-    let abs = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+    // Where the file is, with `.` and `..` resolved through the real folders;
+    // the file itself is not resolved, so a link keeps its own name.
+    let abs = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .and_then(|d| std::fs::canonicalize(d).ok())
+        .zip(path.file_name())
+        .map(|(d, n)| d.join(n))
+        .or_else(|| std::path::absolute(path).ok())
+        .unwrap_or_else(|| path.clone());
     Ok(Prepared {
         path: path.clone(),
         placement: Placement {

@@ -11,7 +11,7 @@ use proptest::prelude::*;
 use evcat::audit::AuditOptions;
 use evcat::catalog::claims::ClaimStatus;
 use evcat::catalog::evidence::{EvidenceEdit, EvidenceKind, Patch, Provenance};
-use evcat::catalog::links::{NewLink, Relation};
+use evcat::catalog::links::{LinkOrigin, NewLink, Relation};
 use evcat::export::bag::{verify_bag, BagOptions};
 use evcat::export::Scope;
 use evcat::ids::{ClaimId, EvidenceId, LinkId, Subject};
@@ -78,7 +78,15 @@ fn run(cat: &mut Catalog, dir: &std::path::Path, ops: &[Op]) {
                 if let (Some(c), Some(e)) = (pick(&claims, *claim), pick(&evidence, *ev)) {
                     let relation = [Relation::Depicts, Relation::Supports, Relation::Contradicts, Relation::Mentions]
                         [*rel as usize % 4];
-                    let l = NewLink { claim: c, evidence: e, relation, range_ms: None, region: None, note: None };
+                    let l = NewLink {
+                        claim: c,
+                        evidence: e,
+                        relation,
+                        range_ms: None,
+                        region: None,
+                        note: None,
+                        origin: LinkOrigin::Manual,
+                    };
                     if let Ok(l) = cat.link_claim(&l) {
                         links.push(l.id);
                     }

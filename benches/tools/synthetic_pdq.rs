@@ -38,7 +38,7 @@ impl Rng {
     #[allow(dead_code)] // used by similar_catalog only
     pub fn synthetic(&mut self, centre: &mut [u8; 32], i: usize, total: usize) -> [u8; 32] {
         if i < total * 7 / 10 {
-            if i % 10 == 0 {
+            if i.is_multiple_of(10) {
                 *centre = self.hash();
             }
             let bits = self.next() % 24;

@@ -335,6 +335,25 @@ pub fn detect_evidence(body: &str, sentences: &[Span]) -> Vec<Detection> {
         .collect()
 }
 
+/// [`detect_evidence`] with the rules of the page's language (`lang`: a primary subtag such
+/// as "de"): German, French, Spanish and Portuguese have their own (`detect_lang`); any other
+/// language, or none, uses the English rules.
+pub fn detect_evidence_in(body: &str, sentences: &[Span], lang: Option<&str>) -> Vec<Detection> {
+    let Some(r) = lang.and_then(super::detect_lang::rules_for) else {
+        return detect_evidence(body, sentences);
+    };
+    sentences
+        .iter()
+        .filter_map(|&span| {
+            let text = body.get(span.start..span.end)?;
+            super::detect_lang::detect_sentence(r, text).map(|mut d| {
+                d.span = span;
+                d
+            })
+        })
+        .collect()
+}
+
 fn detect_sentence(r: &Rules, text: &str) -> Option<Detection> {
     if text.len() > 20_000 {
         return None; // not a sentence; keep the regexes' work bounded

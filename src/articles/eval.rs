@@ -1,6 +1,9 @@
 //! Evaluation of evidence detection against the hand-labelled articles in
 //! `tests/data/articles/`.
 //!
+//! The German, French, Spanish and Portuguese articles (HTML with `<html lang>`) are scored
+//! with the rules of their language.
+//!
 //! Every `NAME.{txt,md,html}` there has a `NAME.truth` file listing, one per line, the sentences
 //! that cite media: `kind<TAB>platform-or-<TAB>sentence-prefix`. Sentences not listed are
 //! negatives. Each article is run through [`parse_article`], [`split_sentences`] and
@@ -16,7 +19,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use super::{detect_evidence, parse_article, split_sentences, Detection, Span};
+use super::{detect_evidence_in, parse_article, primary_language, split_sentences, Detection, Span};
 
 /// Kinds and platforms every evaluation run must detect (correctly) at least once.
 const KINDS: &[&str] = &["video", "image", "audio", "web"];
@@ -161,7 +164,10 @@ fn evaluate() -> Outcome {
         let art = parse_article(&s.raw, s.ext.as_deref());
         let body = art.body.as_str();
         let sentences = split_sentences(body);
-        let detections = detect_evidence(body, &sentences);
+        // Rules by the page's language (German, French, Spanish, Portuguese articles are
+        // HTML pages with <html lang>); the rest use the English rules.
+        let lang = art.page.as_ref().and_then(|p| p.lang.as_deref()).map(primary_language);
+        let detections = detect_evidence_in(body, &sentences, lang.as_deref());
         let labels = parse_truth(&s.name, &s.truth);
         let report_at = o.report.len();
 

@@ -1,7 +1,10 @@
 //! Article import and evidence-reference detection: pure text processing, no database.
 //!
 //! - [`parse_article`]: plain text, the seed format, Markdown and HTML to a [`ParsedArticle`]
-//!   whose `body` is the text claims are marked in.
+//!   whose `body` is the text claims are marked in; [`parse_article_bytes`] from file bytes
+//!   (any charset, `.mhtml` archives). For HTML pages the body is the main text only
+//!   (`extract`), with page metadata and its sources (`meta`) and the embedded posts and media
+//!   anchored to the sentence or paragraph they sit in (`embeds`), in [`ParsedArticle::page`].
 //! - [`split_sentences`]: sentences as UTF-8 byte [`Span`]s into the body.
 //! - [`detect_evidence`]: sentences that cite media (video, image, audio, web posts), with the
 //!   kind, platform, live flag and the cue words that triggered them.
@@ -10,21 +13,35 @@
 //!
 //! This module depends on nothing else in the crate.
 
+mod decode;
 mod detect;
+mod detect_lang;
+pub mod embeds;
 #[cfg(test)]
 mod eval;
+mod extract;
+mod meta;
+mod page;
 mod parse;
 mod quote;
+mod saved;
 mod sentences;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod web_tests;
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-pub use detect::detect_evidence;
+pub use decode::{decode, Decoded};
+pub use detect::{detect_evidence, detect_evidence_in};
+pub use meta::primary_language;
 pub use parse::parse_article;
 pub use quote::find_quote;
+pub use saved::{frame_urls, looks_mhtml, page_in_folder, parse_article_bytes, parse_saved};
 pub use sentences::split_sentences;
 
 /// The format an article was imported from.
@@ -67,8 +84,50 @@ pub struct ParsedArticle {
     /// Plain and Seed: the raw text (line endings normalized to `\n`). Markdown and HTML: the
     /// rendered text, paragraphs separated by blank lines.
     pub body: String,
-    /// Link targets found in Markdown / HTML article text (in document order, deduplicated).
+    /// Link targets found in Markdown article text, or the canonical URLs of an HTML page's
+    /// embeds (in document order, deduplicated).
     pub links: Vec<String>,
+    /// HTML pages only: what the page says about itself and what it embeds.
+    pub page: Option<PageInfo>,
+}
+
+/// Metadata and embeds of an HTML page.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PageInfo {
+    /// `<html lang>` (or JSON-LD `inLanguage`, `og:locale`), as written ("de-DE").
+    pub lang: Option<String>,
+    /// `YYYY-MM-DD` of the last modification the page states.
+    pub modified: Option<String>,
+    /// `<link rel=canonical>`.
+    pub canonical_url: Option<String>,
+    /// Metadata field ("title", "author", "published", "modified", "publisher", "url",
+    /// "canonical_url", "lang") -> the tag its value came from ("json-ld NewsArticle.headline",
+    /// "meta og:title", "link rel=canonical", "html lang", ...).
+    pub sources: BTreeMap<String, String>,
+    /// Embedded posts and media in the main text, in document order.
+    pub embeds: Vec<Embed>,
+    /// How the bytes were decoded ("windows-1252 (meta)"), when read from bytes.
+    pub encoding: Option<String>,
+    /// "mhtml" or "webpage, complete" for saved-page archives.
+    pub saved_as: Option<String>,
+}
+
+/// An embedded post or media item of an HTML page's main text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Embed {
+    /// The sentence (in-text links) or paragraph (blockquotes, captions, the paragraph before
+    /// an iframe) it sits in: the span its claim is marked on.
+    pub span: Span,
+    /// How it was found: "blockquote.twitter-tweet", "iframe", "link", "img", "video", ...
+    pub how: String,
+    /// evcat platform name, None for media on the open web.
+    pub platform: Option<String>,
+    /// Canonical URL ([`embeds::canonical`]).
+    pub url: String,
+    pub platform_id: Option<String>,
+    /// "video" | "image" | "web".
+    pub kind: String,
+    pub caption: Option<String>,
 }
 
 /// A sentence (or quote) as UTF-8 byte offsets into a body: `&body[start..end]`.

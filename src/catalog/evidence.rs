@@ -83,6 +83,9 @@ string_enum!(
         Parler => "parler",
         Rumble => "rumble",
         Whatsapp => "whatsapp",
+        Vimeo => "vimeo",
+        Threads => "threads",
+        Bluesky => "bluesky" | "bsky",
         Web => "web",
         Other => "other",
     }
@@ -95,6 +98,7 @@ string_enum!(
         File => "file",
         Import => "import",
         Detected => "detected",
+        Embedded => "embedded",
     }
 );
 
@@ -484,6 +488,39 @@ impl Catalog {
     ) -> Result<Vec<String>> {
         self.write(|w| edit(w, id, changes, Source::User, reason))
     }
+}
+
+/// An evidence item already recorded for this post: same platform and platform id, same
+/// canonical URL, or a recorded URL that is another spelling of it (`twitter.com` for
+/// `x.com`, `youtu.be`, tracking parameters). Oldest first.
+pub(crate) fn find_by_url(
+    conn: &rusqlite::Connection,
+    platform: Option<&str>,
+    platform_id: Option<&str>,
+    url: &str,
+) -> Result<Option<EvidenceId>> {
+    let direct: Option<i64> = conn
+        .prepare_cached(
+            "SELECT id FROM evidence WHERE source_url = ?3 OR (?1 IS NOT NULL AND ?2 IS NOT NULL AND platform = ?1 AND platform_id = ?2) ORDER BY id LIMIT 1",
+        )?
+        .query_row(rusqlite::params![platform, platform_id, url], |r| r.get(0))
+        .optional()?;
+    if let Some(id) = direct {
+        return Ok(Some(EvidenceId(id)));
+    }
+    // Other spellings hold the post id: scan only the rows whose URL contains it.
+    let Some(pid) = platform_id else { return Ok(None) };
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, source_url FROM evidence WHERE source_url IS NOT NULL AND instr(source_url, ?1) > 0 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([pid], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+    for row in rows {
+        let (id, u) = row?;
+        if crate::articles::embeds::canonical(&u, None).is_some_and(|m| m.url == url) {
+            return Ok(Some(EvidenceId(id)));
+        }
+    }
+    Ok(None)
 }
 
 #[cfg(test)]

@@ -13,7 +13,8 @@ use crate::custody::Action;
 use crate::error::{Error, Result};
 use crate::hash::Sha256;
 use crate::ids::{EvidenceId, FileId};
-use crate::media::MediaFacts;
+use crate::media::c2pa::C2pa;
+use crate::media::{Fact, MediaFacts};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -63,6 +64,15 @@ pub struct FileRecord {
     pub derived_from: Option<FileId>,
     pub sources: BTreeMap<String, Source>,
     pub created_at: String,
+    pub lens: Option<String>,
+    pub gps_alt: Option<f64>,
+    pub gps_direction: Option<f64>,
+    pub frame_rate: Option<f64>,
+    pub rotation: Option<u16>,
+    /// Every fact the file gave, with its source (the columns above hold the chosen ones).
+    pub facts: Vec<Fact>,
+    /// Content Credentials, when the file carries them.
+    pub c2pa: Option<C2pa>,
 }
 
 /// How and by whom bytes were acquired: asserted by the person registering them.
@@ -96,7 +106,7 @@ pub struct FixityTarget {
     pub path: Option<String>,
 }
 
-const SELECT: &str = "SELECT id, evidence_id, sha256, size, media_type, storage, original_name, original_path, width, height, duration_ms, video_codec, audio_codec, captured_at, make, model, gps_lat, gps_lon, orientation, software, acquired_at, acquired_by, method, tool, note, derived_from, sources, created_at FROM file";
+const SELECT: &str = "SELECT id, evidence_id, sha256, size, media_type, storage, original_name, original_path, width, height, duration_ms, video_codec, audio_codec, captured_at, make, model, gps_lat, gps_lon, orientation, software, acquired_at, acquired_by, method, tool, note, derived_from, sources, created_at, lens, gps_alt, gps_direction, frame_rate, rotation, facts, c2pa FROM file";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileRecord> {
     let storage: String = r.get(5)?;
@@ -130,6 +140,13 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileRecord> {
         derived_from: r.get::<_, Option<i64>>(25)?.map(FileId),
         sources: serde_json::from_str(&sources).unwrap_or_default(),
         created_at: r.get(27)?,
+        lens: r.get(28)?,
+        gps_alt: r.get(29)?,
+        gps_direction: r.get(30)?,
+        frame_rate: r.get(31)?,
+        rotation: r.get(32)?,
+        facts: r.get::<_, Option<String>>(33)?.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default(),
+        c2pa: r.get::<_, Option<String>>(34)?.and_then(|c| serde_json::from_str(&c).ok()),
     })
 }
 
@@ -150,7 +167,8 @@ pub(crate) fn register(
     acq: &Acquisition,
 ) -> Result<FileId> {
     let mut sources: BTreeMap<String, Source> = BTreeMap::new();
-    let file_facts: [(&str, V); 12] = [
+    let real = |v: Option<f64>| v.filter(|f| f.is_finite()).map(V::Real).unwrap_or(V::Null);
+    let file_facts: [(&str, V); 17] = [
         ("width", int(facts.width.map(i64::from))),
         ("height", int(facts.height.map(i64::from))),
         ("duration_ms", int(facts.duration_ms.map(|d| d.min(i64::MAX as u64) as i64))),
@@ -163,6 +181,11 @@ pub(crate) fn register(
         ("gps_lon", facts.gps_lon.filter(|f| f.is_finite()).map(V::Real).unwrap_or(V::Null)),
         ("orientation", int(facts.orientation.map(i64::from))),
         ("software", text(facts.software.as_deref())),
+        ("lens", text(facts.lens.as_deref())),
+        ("gps_alt", real(facts.gps_alt)),
+        ("gps_direction", real(facts.gps_direction)),
+        ("frame_rate", real(facts.frame_rate)),
+        ("rotation", int(facts.rotation.map(i64::from))),
     ];
     let user_facts: [(&str, V); 4] = [
         ("acquired_by", text(acq.acquired_by.as_deref())),
@@ -195,6 +218,11 @@ pub(crate) fn register(
     cols.push(("acquired_at", V::Text(acq.acquired_at.clone().unwrap_or_else(|| created.clone()))));
     cols.push(("sources", V::Text(serde_json::to_string(&sources).unwrap_or_else(|_| "{}".into()))));
     cols.push(("created_at", V::Text(created)));
+    cols.push(("facts", V::Text(serde_json::to_string(&facts.facts).unwrap_or_else(|_| "[]".into()))));
+    cols.push((
+        "c2pa",
+        facts.c2pa.as_ref().and_then(|c| serde_json::to_string(c).ok()).map(V::Text).unwrap_or(V::Null),
+    ));
     let extra = if facts.warnings.is_empty() {
         serde_json::Value::Null
     } else {

@@ -22,6 +22,16 @@ string_enum!(
     }
 );
 
+string_enum!(
+    /// Where a link came from: a person (`evcat link`), a detection rule, or an embed of the
+    /// article page (an embedded post or media item, or an in-text link to a post).
+    LinkOrigin, "link origin" {
+        Manual => "manual",
+        Detected => "detected",
+        Embedded => "embedded",
+    }
+);
+
 /// A rectangle in pixels of the image (or video frame).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Region {
@@ -86,6 +96,8 @@ pub struct Link {
     pub note: Option<String>,
     pub created_by: String,
     pub created_at: String,
+    /// None for links made before links recorded their origin.
+    pub origin: Option<LinkOrigin>,
 }
 
 #[derive(Debug, Clone)]
@@ -96,9 +108,10 @@ pub struct NewLink {
     pub range_ms: Option<TimeRange>,
     pub region: Option<Region>,
     pub note: Option<String>,
+    pub origin: LinkOrigin,
 }
 
-const SELECT: &str = "SELECT id, claim_id, evidence_id, relation, start_ms, end_ms, region_x, region_y, region_w, region_h, note, created_by, created_at FROM link";
+const SELECT: &str = "SELECT id, claim_id, evidence_id, relation, start_ms, end_ms, region_x, region_y, region_w, region_h, note, created_by, created_at, origin FROM link";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Link> {
     let rel: String = r.get(3)?;
@@ -120,6 +133,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Link> {
         note: r.get(10)?,
         created_by: r.get(11)?,
         created_at: r.get(12)?,
+        origin: r.get::<_, Option<String>>(13)?.and_then(|o| o.parse().ok()),
     })
 }
 
@@ -218,6 +232,7 @@ pub(crate) fn insert(w: &mut Writer<'_>, l: &NewLink) -> Result<LinkId> {
         ("note", l.note.clone().map(V::Text).unwrap_or(V::Null)),
         ("created_by", V::Text(actor)),
         ("created_at", V::Text(now())),
+        ("origin", V::Text(l.origin.to_string())),
     ];
     Ok(LinkId(w.insert_row(RecordKind::Link, &cols, Action::Linked, None, serde_json::Value::Null)?))
 }

@@ -12,6 +12,7 @@
 pub mod actors;
 pub mod articles;
 pub mod claims;
+pub mod embedded;
 pub mod evidence;
 pub mod files;
 pub mod fingerprints;
@@ -45,6 +46,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0004_custody_action_index", include_str!("../../schema/0004_custody_action_index.sql")),
     ("0005_deferred_search_index", include_str!("../../schema/0005_deferred_search_index.sql")),
     ("0006_fingerprint_band", include_str!("../../schema/0006_fingerprint_band.sql")),
+    ("0007_media_facts", include_str!("../../schema/0007_media_facts.sql")),
+    ("0008_article_metadata", include_str!("../../schema/0008_article_metadata.sql")),
 ];
 
 pub const DB_FILE: &str = "catalog.sqlite";
@@ -265,8 +268,9 @@ impl Catalog {
             Some(n) => n.clone(),
             None => self.meta("default_actor")?.ok_or_else(|| Error::Corrupt("catalog has no default actor".into()))?,
         };
-        let actor = actors::by_name(self, &name)?
-            .ok_or_else(|| Error::not_found(format!("actor {name:?} (create it with `evcat actor add {name}`)")))?;
+        let actor = actors::by_name(self, &name)?.ok_or_else(|| {
+            Error::invalid("actor", name.clone(), format!("no such actor; create it with `evcat actor add {name}`"))
+        })?;
         // A key file the user named is their input (exit 2); keys/NAME.key is the catalog's own (exit 3).
         let (key_path, owner) = match &self.actor_opts.key_file {
             Some(p) => (p.clone(), crate::error::Owner::User),

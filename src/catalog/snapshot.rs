@@ -61,6 +61,14 @@ impl RecordKind {
                 "derived_from",
                 "sources",
                 "created_at",
+                // 0007_media_facts: appended, so older snapshots are a prefix.
+                "lens",
+                "gps_alt",
+                "gps_direction",
+                "frame_rate",
+                "rotation",
+                "facts",
+                "c2pa",
             ],
             RecordKind::Article => &[
                 "title",
@@ -75,6 +83,10 @@ impl RecordKind {
                 "source_name",
                 "sources",
                 "created_at",
+                "lang",
+                "modified_at",
+                "canonical_url",
+                "meta_sources",
             ],
             RecordKind::Claim => &["article_id", "text", "start_byte", "end_byte", "status", "origin", "created_at"],
             RecordKind::Link => &[
@@ -90,6 +102,7 @@ impl RecordKind {
                 "note",
                 "created_by",
                 "created_at",
+                "origin",
             ],
         }
     }

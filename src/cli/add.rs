@@ -1,4 +1,4 @@
-//! `evcat add` and `evcat probe`.
+//! `evcat add` (`evcat probe` is in `probe.rs`).
 
 use std::path::PathBuf;
 
@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use evcat::analysis::AnalysisOptions;
 use evcat::ids::EvidenceId;
 use evcat::ingest::{AddItem, AddOptions, Progress};
-use evcat::{Catalog, Result};
+use evcat::Result;
 
 use super::flags::{AcquisitionArgs, ProvenanceArgs};
 use super::output::human_bytes;
@@ -44,16 +44,6 @@ pub struct AddArgs {
     pub provenance: ProvenanceArgs,
     #[command(flatten)]
     pub acquisition: AcquisitionArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct ProbeArgs {
-    /// Files to inspect.
-    #[arg(required = true)]
-    pub paths: Vec<PathBuf>,
-    /// Skip the SHA-256 (reads only headers: fast over large videos).
-    #[arg(long)]
-    pub no_hash: bool,
 }
 
 struct Bar(ProgressBar);
@@ -154,69 +144,6 @@ pub fn add(ctx: &Ctx, a: AddArgs) -> Result<u8> {
     Ok(if report.failed == 0 {
         0
     } else if report.registered + report.already_registered == 0 {
-        2
-    } else {
-        4
-    })
-}
-
-pub fn probe(ctx: &Ctx, a: ProbeArgs) -> Result<u8> {
-    use rayon::prelude::*;
-    // Files in parallel, results in the order given.
-    let results: Vec<_> = a
-        .paths
-        .par_iter()
-        .map(|p| {
-            if a.no_hash {
-                Catalog::probe_facts(p).map(|(size, facts)| (None, size, facts))
-            } else {
-                Catalog::probe(p).map(|(sha, size, facts)| (Some(sha), size, facts))
-            }
-        })
-        .collect();
-    let mut docs = Vec::new();
-    let mut failed = 0;
-    for (p, r) in a.paths.iter().zip(results) {
-        match r {
-            Ok((sha, size, facts)) => docs.push(serde_json::json!({
-                "path": p, "sha256": sha, "size": size, "facts": facts,
-            })),
-            Err(e) => {
-                failed += 1;
-                if !ctx.out.json {
-                    eprintln!("evcat: {e}");
-                }
-                docs.push(serde_json::json!({ "path": p, "error": e.to_string() }));
-            }
-        }
-    }
-    ctx.out.emit(&docs, || {
-        let mut s = String::new();
-        for d in &docs {
-            if d.get("error").is_some() {
-                continue;
-            }
-            s.push_str(&format!("{}\n", d["path"].as_str().unwrap_or_default()));
-            s.push_str(&format!(
-                "  sha256  {}\n  size    {}\n",
-                d["sha256"].as_str().unwrap_or("(not computed: --no-hash)"),
-                d["size"]
-            ));
-            if let Some(facts) = d["facts"].as_object() {
-                for (k, v) in facts {
-                    if v.is_null() || v == &serde_json::json!([]) || v == &serde_json::json!(false) {
-                        continue;
-                    }
-                    let v = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
-                    s.push_str(&format!("  {k:<7} {v}\n"));
-                }
-            }
-        }
-        s
-    })?;
-    Ok(if failed == 0 {
-        0
-    } else if failed == a.paths.len() {
         2
     } else {
         4

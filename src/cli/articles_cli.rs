@@ -8,7 +8,7 @@ use serde_json::json;
 
 use evcat::catalog::articles::{Article, ArticleMeta};
 use evcat::catalog::claims::{Claim, ClaimFilter, ClaimStatus};
-use evcat::catalog::links::{Link, NewLink, Region, Relation, TimeRange};
+use evcat::catalog::links::{Link, LinkOrigin, NewLink, Region, Relation, TimeRange};
 use evcat::catalog::trace::CustodySummary;
 use evcat::ids::{ArticleId, ClaimId, EvidenceId, LinkId, Ref};
 use evcat::timefmt::normalize_timestamp;
@@ -20,20 +20,26 @@ use super::Ctx;
 
 #[derive(Debug, Subcommand)]
 pub enum ArticleCmd {
-    /// Import an article (plain text, seed format, Markdown or saved HTML) and
-    /// detect the sentences that cite media evidence.
+    /// Import an article (plain text, seed format, Markdown, a saved HTML page, an .mhtml
+    /// archive or a "Webpage, complete" folder), detect the sentences that cite media
+    /// evidence and record the page's embedded posts and media with their URLs.
     Add(ArticleAddArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct ArticleAddArgs {
+    /// The article file, or the folder of a page saved "complete".
     pub file: PathBuf,
+    /// Overrides the page's title (recorded as the field's source).
     #[arg(long)]
     pub title: Option<String>,
+    /// Overrides the page's URL (canonical link, og:url, ...); the override is recorded.
     #[arg(long)]
     pub url: Option<String>,
+    /// Overrides the page's publisher (og:site_name, JSON-LD publisher).
     #[arg(long)]
     pub publisher: Option<String>,
+    /// Overrides the page's author (JSON-LD author, meta author).
     #[arg(long)]
     pub author: Option<String>,
     /// Publication date (YYYY-MM-DD or RFC 3339); overrides the date in the text.
@@ -142,10 +148,10 @@ pub fn article(ctx: &Ctx, cmd: ArticleCmd) -> Result<u8> {
             );
         }
         let mut s = format!(
-            "imported {} \"{}\" ({:?}, {} sentences)\n",
+            "imported {} \"{}\" ({}, {} sentences)\n",
             r.article,
             r.title.as_deref().unwrap_or("untitled"),
-            r.format,
+            r.format.as_str(),
             r.sentences
         );
         s.push_str(&format!(
@@ -162,6 +168,34 @@ pub fn article(ctx: &Ctx, cmd: ArticleCmd) -> Result<u8> {
                 if d.live { " (live)" } else { "" },
                 clip(&d.text, 90)
             ));
+        }
+        if !r.embedded.is_empty() {
+            s.push_str(&format!(
+                "{} embedded post(s)/media, referenced evidence to acquire (`evcat list evidence --status referenced`):\n",
+                r.embedded.len()
+            ));
+        }
+        for e in &r.embedded {
+            s.push_str(&format!(
+                "  {} -> {} {}{} <{}>{}  ({})\n",
+                e.claim,
+                e.evidence,
+                e.kind,
+                e.platform.as_deref().map(|p| format!(" on {p}")).unwrap_or_default(),
+                e.url,
+                if e.existing { " (already in the catalog)" } else { "" },
+                e.how
+            ));
+        }
+        for (field, src) in &r.meta_sources {
+            if let Some(page) = src.get("page") {
+                s.push_str(&format!(
+                    "{field}: {} overrides the page's {} ({})\n",
+                    src.get("source").and_then(|v| v.as_str()).unwrap_or("flag"),
+                    page.get("source").and_then(|v| v.as_str()).unwrap_or("?"),
+                    page.get("value").and_then(|v| v.as_str()).unwrap_or("")
+                ));
+            }
         }
         s
     })?;
@@ -243,6 +277,7 @@ pub fn link(ctx: &Ctx, a: LinkArgs) -> Result<u8> {
         range_ms: a.at,
         region: a.region,
         note: a.note,
+        origin: LinkOrigin::Manual,
     })?;
     ctx.out.emit(&l, || format!("linked {}\n", link_text(&l)))?;
     Ok(0)

@@ -163,7 +163,7 @@ pub fn log_cmd(ctx: &Ctx, a: LogArgs) -> Result<u8> {
             .iter()
             .map(|e| {
                 format!(
-                    "#{:<6} {}  {:<12} {:<10} by {:<12} {}\n",
+                    "#{:<6} {}  {:<14} {:<10} by {:<12} {}\n",
                     e.event.seq,
                     e.event.at,
                     e.event.action,
@@ -192,7 +192,8 @@ fn audit_text(r: &AuditReport) -> String {
         r.seconds
     );
     for p in &r.problems {
-        s.push_str(&format!("PROBLEM [{}] {}: {}\n", p.check, p.record, p.message));
+        // Every message names its record (p.record is for --json and tools).
+        s.push_str(&format!("PROBLEM [{}] {}\n", p.check, p.message));
     }
     if r.clean {
         s.push_str(&format!(

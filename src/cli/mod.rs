@@ -9,6 +9,7 @@ mod export_cli;
 mod flags;
 mod media_cli;
 mod output;
+mod probe;
 mod records;
 
 use std::path::PathBuf;
@@ -74,7 +75,7 @@ pub enum Command {
     /// Register files and folder trees (hash while copying into the store).
     Add(add::AddArgs),
     /// Show what would be recorded for files, without registering them.
-    Probe(add::ProbeArgs),
+    Probe(probe::ProbeArgs),
     /// Evidence items: referenced (not yet acquired) evidence and provenance edits.
     #[command(subcommand)]
     Evidence(records::EvidenceCmd),
@@ -169,7 +170,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Init(a) => init(&ctx, a),
         Command::Add(a) => add::add(&ctx, a),
-        Command::Probe(a) => add::probe(&ctx, a),
+        Command::Probe(a) => probe::probe(&ctx, a),
         Command::Evidence(c) => records::evidence(&ctx, c),
         Command::List(a) => records::list(&ctx, a),
         Command::Show(a) => records::show(&ctx, a),

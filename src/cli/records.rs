@@ -115,9 +115,9 @@ pub fn evidence(ctx: &Ctx, cmd: EvidenceCmd) -> Result<u8> {
             let ev = cat.evidence(id)?;
             ctx.out.emit(&ev, || {
                 format!(
-                    "recorded {id} ({} {}, referenced)\n",
+                    "recorded {id} ({}{}, referenced)\n",
                     ev.kind,
-                    ev.platform.as_deref().unwrap_or("unknown platform")
+                    ev.platform.as_deref().map(|p| format!(" on {p}")).unwrap_or_default()
                 )
             })?;
         }
@@ -226,11 +226,29 @@ pub fn timeline_text(events: &[SealedEvent]) -> String {
                 if field == "sources" {
                     continue;
                 }
-                s.push_str(&format!("           {field}: {} -> {}\n", ba["before"], ba["after"]));
+                let (b, a) = (change_value(field, &ba["before"]), change_value(field, &ba["after"]));
+                s.push_str(&format!("           {field}: {b} -> {a}\n"));
             }
         }
     }
     s
+}
+
+/// A changed value as a reader wants it: references to other records as
+/// their ids (`F1`, not `1`), everything else as JSON.
+fn change_value(field: &str, v: &serde_json::Value) -> String {
+    use evcat::ids::RecordKind;
+    let kind = match field {
+        "derived_from" => Some(RecordKind::File),
+        "evidence_id" => Some(RecordKind::Evidence),
+        "article_id" => Some(RecordKind::Article),
+        "claim_id" => Some(RecordKind::Claim),
+        _ => None,
+    };
+    match (kind, v.as_i64()) {
+        (Some(k), Some(id)) => k.display_id(id),
+        _ => v.to_string(),
+    }
 }
 
 fn file_fields(f: &FileRecord) -> String {
@@ -263,6 +281,11 @@ fn file_fields(f: &FileRecord) -> String {
             },
         ),
         ("gps", gps),
+        ("gps altitude", f.gps_alt.map(|a| format!("{a} m{}", src("gps_alt")))),
+        ("gps direction", f.gps_direction.map(|d| format!("{d}°{}", src("gps_direction")))),
+        ("lens", f.lens.clone()),
+        ("frame rate", f.frame_rate.map(|r| format!("{r} fps"))),
+        ("rotation", f.rotation.map(|r| format!("{r}°"))),
         ("orientation", f.orientation.map(|o| o.to_string())),
         ("software", f.software.clone()),
         ("acquired at", Some(f.acquired_at.clone())),
@@ -311,10 +334,12 @@ fn show_file(ctx: &Ctx, cat: &Catalog, f: FileRecord) -> Result<()> {
     let ev = cat.evidence(f.evidence_id)?;
     let custody = log::for_subject(cat, evcat::ids::Subject::File(f.id))?;
     let media = cat.media_of(f.id)?;
-    let doc = json!({ "file": f, "evidence": ev, "media": media, "custody": custody });
+    let disagreements = evcat::media::disagreements(&f.facts);
+    let doc = json!({ "file": f, "evidence": ev, "media": media, "disagreements": disagreements, "custody": custody });
     ctx.out.emit(&doc, || {
         let mut s = format!("File {} (evidence {}: {})\n", f.id, ev.id, ev.title.as_deref().unwrap_or("untitled"));
         s.push_str(&file_fields(&f));
+        s.push_str(&super::probe::facts_text(&f.facts, f.c2pa.as_ref()));
         s.push_str(&media_text(f.id, &media));
         s.push_str("Custody\n");
         s.push_str(&timeline_text(&custody));
@@ -357,8 +382,8 @@ fn media_text(file: FileId, m: &FileMedia) -> String {
                 String::new()
             };
             s.push_str(&format!(
-                "  {other}  {} ~ {}: {}, PDQ distance {}{frames} ({})\n",
-                r.file, r.other, r.looks_like, r.distance, r.created_at
+                "  {other}  {}, PDQ distance {}{frames} (found {})\n",
+                r.looks_like, r.distance, r.created_at
             ));
         }
     }

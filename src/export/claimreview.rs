@@ -24,7 +24,7 @@ fn put(m: &mut Map<String, Value>, k: &str, v: Option<impl Into<Value>>) {
 
 /// ISO 8601 duration of milliseconds, e.g. `PT12.345S`.
 fn iso_duration(ms: u64) -> String {
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("PT{}S", ms / 1000)
     } else {
         format!("PT{}.{:03}S", ms / 1000, ms % 1000)

@@ -185,6 +185,35 @@ fn highlight(body: &str, lo: usize, hi: usize, spans: &[(usize, usize, &Claim)])
 }
 
 /// The report's HTML.
+/// Content Credentials (C2PA) of the files that carry them: status (with the
+/// failure codes), signer, generator, actions, ingredients, AI assertions.
+fn credentials_html<'a>(files: impl Iterator<Item = &'a FileRecord>) -> String {
+    let mut out = String::new();
+    for f in files {
+        let Some(c) = &f.c2pa else { continue };
+        if out.is_empty() {
+            out.push_str("<h3>Content Credentials (C2PA)</h3><table><tr><th>File</th><th>Status</th><th>Signer</th><th>Claim generator</th><th>Actions</th><th>Ingredients</th><th>AI-generated</th></tr>");
+        }
+        let status =
+            if c.codes.is_empty() { c.status.clone() } else { format!("{} ({})", c.status, c.codes.join(", ")) };
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            f.id,
+            esc(&status),
+            esc(c.signer.as_deref().unwrap_or("")),
+            esc(c.claim_generator.as_deref().unwrap_or("")),
+            esc(&c.actions.join("; ")),
+            esc(&c.ingredients.join("; ")),
+            esc(&c.ai_generated.join("; "))
+        );
+    }
+    if !out.is_empty() {
+        out.push_str("</table>");
+    }
+    out
+}
+
 pub fn render(cat: &Catalog, sel: &Selection, scope: Scope) -> Result<(String, Vec<String>)> {
     let mut warnings = Vec::new();
     let catalog_id = cat.meta("catalog_id")?.unwrap_or_default();
@@ -365,7 +394,9 @@ pub fn render(cat: &Catalog, sel: &Selection, scope: Scope) -> Result<(String, V
             esc(&how)
         );
     }
-    h.push("</table></section>");
+    h.push("</table>");
+    h.push(&credentials_html(sel.files.values()));
+    h.push("</section>");
 
     // Custody timeline of the selected records.
     let subjects = sel.subjects();

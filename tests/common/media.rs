@@ -16,7 +16,7 @@ mod exif_builder;
 
 // Not every test crate uses all of these.
 #[allow(unused_imports)]
-pub use exif_builder::{jpeg_bytes, jpeg_with_exif, Exif};
+pub use exif_builder::{jpeg_bytes, jpeg_with_exif, tiff_block, Exif};
 
 /// A deterministic PNG whose pixels depend on `seed`.
 pub fn png_bytes(w: u32, h: u32, seed: u64) -> Vec<u8> {

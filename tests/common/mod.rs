@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod media;
+pub mod realworld;
 pub mod tools;
 
 use std::path::{Path, PathBuf};
