@@ -9,7 +9,11 @@
 //! 3. records: replaying the log's row snapshots and before/after changes
 //!    yields exactly the current rows (a row edited behind evcat's back, or a
 //!    row with no history, is named);
-//! 4. checkpoint: a published head `SEQ:HASH` is still in the log, unchanged.
+//! 4. checkpoint: a published head `SEQ:HASH[:ROOT]` is still in the log,
+//!    unchanged, and the tree of its first `SEQ` events still has that root.
+//!
+//! The chain pass also recomputes the Merkle tree over the log
+//! ([`custody::tree::check`]) and compares it with the stored nodes.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -19,13 +23,18 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::catalog::files::Storage;
-use crate::catalog::log;
+use crate::catalog::keys;
 use crate::catalog::{actors, snapshot, Catalog, RecordKind};
+use crate::catalog::{log, tree};
+use crate::custody::authority::{KeyHistory, KeyProblemKind};
+use crate::custody::tree::check::{TreeChecker, TreeProblemKind};
 use crate::custody::{self, Action, Head, Replay, ReplayProblemKind, RowCheck, SealedEvent};
 use crate::error::Result;
 use crate::hash::Sha256;
 use crate::ids::Subject;
 use crate::store::{self, Fixity};
+use crate::timestamp::record::{StampCheck, StampProblemKind};
+use crate::timestamp::TsaTrust;
 
 /// Which checks to run.
 #[derive(Debug, Clone)]
@@ -37,11 +46,24 @@ pub struct AuditOptions {
     pub head: Option<Head>,
     /// Append a `verified` event when the audit is clean.
     pub record_result: bool,
+    /// Certificates trusted to issue time-stamps; without them tokens are
+    /// checked for imprint and signature, not for their chain.
+    pub tsa_trust: Option<TsaTrust>,
+    /// Actors who must have co-signed `head` (`--require-witness`).
+    pub require_witness: Vec<String>,
 }
 
 impl Default for AuditOptions {
     fn default() -> Self {
-        AuditOptions { objects: true, log: true, records: true, head: None, record_result: true }
+        AuditOptions {
+            objects: true,
+            log: true,
+            records: true,
+            head: None,
+            record_result: true,
+            tsa_trust: None,
+            require_witness: Vec::new(),
+        }
     }
 }
 
@@ -52,8 +74,14 @@ pub enum Check {
     Fixity,
     StrayObject,
     Chain,
+    /// The stored Merkle tree nodes against the tree the events give.
+    Tree,
+    /// Each event signed by a key valid at its position (rotation, revocation).
+    Key,
     Record,
     Checkpoint,
+    /// Time-stamps (RFC 3161 tokens, OpenTimestamps proofs) of heads and files.
+    Timestamp,
 }
 
 impl fmt::Display for Check {
@@ -62,8 +90,11 @@ impl fmt::Display for Check {
             Check::Fixity => "fixity",
             Check::StrayObject => "stray-object",
             Check::Chain => "chain",
+            Check::Tree => "tree",
+            Check::Key => "key",
             Check::Record => "record",
             Check::Checkpoint => "checkpoint",
+            Check::Timestamp => "timestamp",
         })
     }
 }
@@ -86,6 +117,8 @@ pub enum ProblemKind {
     Unreferenced,
     /// Chain: sequence, link, hash or signature.
     Chain(custody::ProblemKind),
+    /// Tree: a stored node differs, is missing, or lies beyond the log.
+    Tree(TreeProblemKind),
     /// Record: an event the replay cannot apply.
     Replay(ReplayProblemKind),
     /// Record: a row no event created.
@@ -100,6 +133,14 @@ pub enum ProblemKind {
     Rewritten,
     /// Checkpoint: the published head is no longer in the log.
     Truncated,
+    /// Checkpoint: the tree of the head's events has another root.
+    RootMismatch,
+    /// Timestamp: a token or proof that does not prove what it says.
+    Stamp(StampProblemKind),
+    /// Key: a key used where it may not sign, or a bad rotation/revocation.
+    Key(KeyProblemKind),
+    /// Checkpoint: a required witness did not co-sign the head.
+    WitnessMissing,
 }
 
 impl fmt::Display for ProblemKind {
@@ -107,6 +148,13 @@ impl fmt::Display for ProblemKind {
         match self {
             ProblemKind::Chain(k) => k.fmt(f),
             ProblemKind::Replay(k) => k.fmt(f),
+            ProblemKind::Stamp(k) => k.fmt(f),
+            ProblemKind::Key(k) => k.fmt(f),
+            ProblemKind::Tree(k) => f.write_str(match k {
+                TreeProblemKind::NodeMismatch => "node-mismatch",
+                TreeProblemKind::NodeMissing => "node-missing",
+                TreeProblemKind::NodeBeyondLog => "node-beyond-log",
+            }),
             other => f.write_str(match other {
                 ProblemKind::Missing => "missing",
                 ProblemKind::HashMismatch => "hash-mismatch",
@@ -119,6 +167,8 @@ impl fmt::Display for ProblemKind {
                 ProblemKind::FieldChanged => "field-changed",
                 ProblemKind::RowMissing => "row-missing",
                 ProblemKind::Rewritten => "rewritten",
+                ProblemKind::RootMismatch => "root-mismatch",
+                ProblemKind::WitnessMissing => "witness-missing",
                 _ => "truncated",
             }),
         }
@@ -164,6 +214,8 @@ pub struct AuditReport {
     pub recorded_as: Option<u64>,
     /// Why no `verified` event was recorded, when one was wanted.
     pub not_recorded_because: Option<String>,
+    /// Every time-stamp in the log, checked (attested times included).
+    pub timestamps: Vec<StampCheck>,
     pub seconds: f64,
 }
 
@@ -301,20 +353,28 @@ fn check_fixity(cat: &Catalog, checked: &mut Checked, problems: &mut Vec<Problem
     Ok(())
 }
 
-/// Verify the chain; returns the verified head. With `replay`, the same
-/// pass also replays the log for the record check, so a long log is read
-/// from SQLite once.
+/// Verify the chain and recompute the tree; returns the verified head (with
+/// the recomputed root) and the root of the tree at `checkpoint`. With
+/// `replay`, the same pass also replays the log for the record check, so a
+/// long log is read from SQLite once.
 fn check_chain(
     cat: &Catalog,
     checked: &mut Checked,
     problems: &mut Vec<Problem>,
     mut replay: Option<&mut Replay>,
-) -> Result<Option<Head>> {
-    let keys: HashMap<String, String> = actors::list(cat)?.into_iter().map(|a| (a.key_id, a.public_key)).collect();
+    checkpoint: Option<u64>,
+) -> Result<(Option<Head>, Option<[u8; 32]>)> {
+    // Every key the log ever introduced (rotated keys signed earlier events),
+    // and the actor rows' keys (a row edited behind evcat's back is the
+    // record check's business).
+    let history = keys::key_history(cat)?;
+    let mut keys: HashMap<String, String> = actors::list(cat)?.into_iter().map(|a| (a.key_id, a.public_key)).collect();
+    keys.extend(history.public_keys());
     // Stream the log in batches: memory stays flat however long the log is,
     // and each batch's hashes and signatures are checked in parallel.
     const BATCH: usize = 8192;
     let mut verifier = custody::ChainVerifier::new(&keys);
+    let mut tree_check = TreeChecker::new(tree::stored_nodes(cat)?, checkpoint);
     let mut batch: Vec<SealedEvent> = Vec::with_capacity(BATCH);
     log::for_each(cat, |e| {
         if let Some(r) = replay.as_deref_mut() {
@@ -323,12 +383,38 @@ fn check_chain(
         batch.push(e);
         if batch.len() == BATCH {
             verifier.push_batch(&batch);
+            tree_check.push_batch(&batch);
+            key_problems(&history, &batch, problems);
             batch.clear();
         }
         Ok(())
     })?;
     verifier.push_batch(&batch);
+    tree_check.push_batch(&batch);
+    key_problems(&history, &batch, problems);
+    for p in history.problems() {
+        problems.push(key_problem(p));
+    }
     let report = verifier.finish();
+    let tree_report = tree_check.finish();
+    for p in &tree_report.problems {
+        let record = format!("tree node {}/{} (events {})", p.level, p.index, p.events());
+        let message = match p.kind {
+            TreeProblemKind::NodeMismatch => {
+                format!("{record}: the stored node differs from the tree the events give")
+            }
+            TreeProblemKind::NodeMissing => format!("{record}: missing from custody_tree"),
+            TreeProblemKind::NodeBeyondLog => format!("{record}: stored, but the log is not that long"),
+        };
+        problems.push(problem(
+            Check::Tree,
+            record,
+            ProblemKind::Tree(p.kind),
+            p.expected.map(hex::encode),
+            p.found.map(hex::encode),
+            message,
+        ));
+    }
     checked.events = report.checked;
     for p in report.problems {
         problems.push(problem(
@@ -340,7 +426,16 @@ fn check_chain(
             p.message,
         ));
     }
-    Ok(report.head)
+    Ok((report.head.map(|h| h.with_root(tree_report.root)), tree_report.checkpoint_root))
+}
+
+fn key_problem(p: &crate::custody::authority::KeyProblem) -> Problem {
+    problem(Check::Key, format!("event #{}", p.seq), ProblemKind::Key(p.kind), None, None, p.message.clone())
+}
+
+/// Events signed by a key that may not sign at their position.
+fn key_problems(history: &KeyHistory, events: &[SealedEvent], problems: &mut Vec<Problem>) {
+    problems.extend(events.iter().filter_map(|e| history.check(e)).map(|p| key_problem(&p)));
 }
 
 /// Compare the current rows with the log's replay; every difference is named.
@@ -416,9 +511,30 @@ fn check_records(cat: &Catalog, mut replay: Replay, checked: &mut Checked, probl
     Ok(())
 }
 
-fn check_checkpoint(cat: &Catalog, head: &Head, problems: &mut Vec<Problem>) -> Result<()> {
+/// `root`: the root the audit recomputed for the tree of `head.seq` events
+/// (read from the stored tree when the chain was not checked).
+fn check_checkpoint(cat: &Catalog, head: &Head, root: Option<[u8; 32]>, problems: &mut Vec<Problem>) -> Result<()> {
     let record = format!("event #{}", head.seq);
     match log::event(cat, head.seq)? {
+        Some(e) if e.hash == head.hash && head.root.is_some() => {
+            let root = match root {
+                Some(r) => r,
+                None => tree::root_at(cat, head.seq)?,
+            };
+            if Some(root) != head.root {
+                problems.push(problem(
+                    Check::Checkpoint,
+                    record,
+                    ProblemKind::RootMismatch,
+                    Some(head.to_string()),
+                    Some(e.head().with_root(root).to_string()),
+                    format!(
+                        "the tree of events #1..#{} has another root than the published head: an event at or before #{} was changed",
+                        head.seq, head.seq
+                    ),
+                ));
+            }
+        }
         Some(e) if e.hash != head.hash => problems.push(problem(
             Check::Checkpoint,
             record,
@@ -451,8 +567,10 @@ impl Catalog {
         }
         let mut head = None;
         let mut replay = opts.records.then(Replay::new);
+        let mut checkpoint_root = None;
         if opts.log {
-            head = check_chain(self, &mut checked, &mut problems, replay.as_mut())?;
+            (head, checkpoint_root) =
+                check_chain(self, &mut checked, &mut problems, replay.as_mut(), opts.head.map(|h| h.seq))?;
         } else if let Some(r) = replay.as_mut() {
             log::for_each(self, |e| {
                 r.apply(&e.event);
@@ -463,7 +581,27 @@ impl Catalog {
             check_records(self, r, &mut checked, &mut problems)?;
         }
         if let Some(h) = &opts.head {
-            check_checkpoint(self, h, &mut problems)?;
+            check_checkpoint(self, h, checkpoint_root, &mut problems)?;
+            for w in &opts.require_witness {
+                if let Err(why) = self.check_witness(h, w)? {
+                    let record = format!("event #{}", h.seq);
+                    problems.push(problem(Check::Checkpoint, record, ProblemKind::WitnessMissing, None, None, why));
+                }
+            }
+        }
+        let timestamps = if opts.log { self.check_timestamps(opts.tsa_trust.as_ref())? } else { Vec::new() };
+        for t in &timestamps {
+            for p in &t.problems {
+                let record = format!("event #{}", t.seq);
+                problems.push(problem(
+                    Check::Timestamp,
+                    record,
+                    ProblemKind::Stamp(p.kind),
+                    None,
+                    None,
+                    p.message.clone(),
+                ));
+            }
         }
         if head.is_none() {
             head = log::head(self)?;
@@ -495,6 +633,7 @@ impl Catalog {
             problems,
             recorded_as,
             not_recorded_because,
+            timestamps,
             seconds: started.elapsed().as_secs_f64(),
         })
     }

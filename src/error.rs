@@ -104,6 +104,9 @@ pub enum Error {
     #[error(transparent)]
     Custody(#[from] crate::custody::CustodyError),
 
+    /// A Time-Stamping Authority could not be reached or gave no usable token.
+    #[error("time-stamping authority {url}: {reason}")]
+    Tsa { url: String, reason: String },
     /// The key file the user named (`--key-file`) is missing, unreadable, not
     /// an evcat key, or not the acting actor's.
     #[error("--key-file: {0}")]
@@ -172,7 +175,8 @@ impl Error {
             | Error::Unsupported { .. }
             | Error::Io { owner: Owner::User, .. }
             | Error::KeyFile(_)
-            | Error::CatalogExists { .. } => false,
+            | Error::CatalogExists { .. }
+            | Error::Tsa { .. } => false,
             Error::NoCatalog { .. }
             | Error::SchemaTooNew { .. }
             | Error::Busy

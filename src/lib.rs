@@ -17,6 +17,7 @@
 //! - [`fingerprint`]: perceptual fingerprints (PDQ), the near-duplicate rule, thumbnails (pure).
 //! - [`analysis`]: media analysis of held files and near-duplicate search over the catalog.
 //! - [`export`]: BagIt export/import, W3C PROV, ClaimReview, CSV and the HTML report.
+//! - [`timestamp`]: RFC 3161 time-stamp tokens and OpenTimestamps proofs (trusted time).
 
 pub mod analysis;
 pub mod articles;
@@ -32,6 +33,7 @@ pub mod ingest;
 pub mod media;
 pub mod store;
 pub mod timefmt;
+pub mod timestamp;
 
 pub use catalog::{ActorOptions, Catalog};
 pub use error::{Error, Result};

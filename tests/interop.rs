@@ -152,7 +152,9 @@ fn bag_validates_with_bagit_py_and_round_trips_into_a_fresh_catalog() {
     let log = c.json(&["log"]);
     let last = log.as_array().unwrap().last().unwrap();
     assert_eq!(last["action"], "exported");
-    assert_eq!(r["head"], format!("{}:{}", last["seq"], last["hash"].as_str().unwrap()));
+    let bag_head = r["head"].as_str().unwrap();
+    assert!(bag_head.starts_with(&format!("{}:{}:", last["seq"], last["hash"].as_str().unwrap())), "{bag_head}");
+    assert_eq!(bag_head, head(&c), "SEQ:CHAIN_HASH:TREE_ROOT of the source log at the exported event");
 
     // An --all bag holds the whole chain: the independent verifier accepts it.
     let v = Command::new("python3")
@@ -199,6 +201,26 @@ fn partial_bag_verifies_its_subset_of_the_chain() {
     assert_eq!(v["valid"], true, "{v:#}");
     assert!(v["chain_gaps"].as_u64().unwrap() > 0, "events of other records are left out: {v:#}");
     assert_eq!(v["head"], r["head"]);
+    // ... and each event it holds is proven in the tree of the head, so what
+    // is left out is a statement of what is withheld.
+    assert_eq!(v["events_proven"], v["events_verified"], "{v:#}");
+    let withheld = v["withheld_events"].as_u64().unwrap();
+    assert_eq!(withheld + v["events_verified"].as_u64().unwrap(), r["event"].as_u64().unwrap(), "{v:#}");
+    assert!(!v["withheld"].as_array().unwrap().is_empty());
+    // The independent verifier checks the same proofs (and reports the gaps).
+    let py = Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/verify_chain.py"))
+        .arg(bag.join("data/custody/custody.sqlite"))
+        .output()
+        .expect("python3 runs tools/verify_chain.py");
+    let pyout = String::from_utf8_lossy(&py.stdout);
+    assert!(
+        pyout.contains(&format!("events proven in the tree of head #{}; {withheld} events withheld", r["event"])),
+        "{pyout}"
+    );
+    assert!(!pyout.contains("not in the tree"), "{pyout}");
+    // The source proves the bag's head is still its own.
+    assert_eq!(c.json(&["audit", "--no-record", "--head", r["head"].as_str().unwrap()])["clean"], true);
 
     let d = Cat::new();
     let imp = d.json(&["import", "bag", s(&bag)]);
@@ -277,6 +299,37 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// Bags written before the Merkle tree (no proofs.json, a SEQ:HASH head)
+/// still import, with today's checks.
+#[test]
+fn a_bag_from_before_the_tree_still_imports() {
+    let c = newsroom();
+    let bag = c.tmp.path().join("old-bag");
+    let r = c.json(&["export", "bag", s(&bag), "--evidence", "E2"]);
+    let full = r["head"].as_str().unwrap();
+    let old = full.rsplit_once(':').unwrap().0;
+    std::fs::remove_file(bag.join("data/custody/proofs.json")).unwrap();
+    std::fs::write(bag.join("data/custody/head.txt"), format!("{old}\n")).unwrap();
+    let info = std::fs::read_to_string(bag.join("bag-info.txt")).unwrap();
+    std::fs::write(bag.join("bag-info.txt"), info.replace(full, old)).unwrap();
+    reseal_manifests(&bag);
+    assert!(bagit_validate(&bag).0);
+    let d = Cat::new();
+    let imp = d.json(&["import", "bag", s(&bag)]);
+    assert_eq!(imp["check"]["valid"], true, "{imp:#}");
+    assert_eq!(imp["check"]["head"], old);
+    assert_eq!(imp["check"]["events_proven"], 0);
+    assert!(imp["check"]["chain_gaps"].as_u64().unwrap() > 0);
+    assert_eq!(imp["created"]["files"], 1, "{imp:#}");
+    // A proofs.json taken away from a new bag is noticed: head.txt still names a root.
+    let bag2 = c.tmp.path().join("stripped");
+    c.json(&["export", "bag", s(&bag2), "--evidence", "E2"]);
+    std::fs::remove_file(bag2.join("data/custody/proofs.json")).unwrap();
+    reseal_manifests(&bag2);
+    let (out, _) = d.fails(&["import", "bag", s(&bag2)], 1);
+    assert!(out.contains("carries no data/custody/proofs.json"), "{out}");
 }
 
 #[test]

@@ -220,6 +220,8 @@ impl Session {
         // (posted, captured, acquired at) have none and stay visible.
         settings.add_filter(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", "[now]");
         settings.add_filter(r"records in \d+\.\d\ds", "records in [duration]");
+        // A head's tree root follows its (already labelled) chain hash.
+        settings.add_filter(r"\]:[0-9a-f]{64}", "]:[tree root]");
         settings.bind(|| insta::assert_snapshot!(name, text));
     }
 }

@@ -211,11 +211,13 @@ fn platform_token(m: &str) -> String {
     format!(" {lead}{PLAT} {trail}")
 }
 
-fn mask(text: &str, re: &Regex) -> String {
+/// Blanks every match of `re`, keeping byte offsets (shared by the per-language rules).
+pub(super) fn mask(text: &str, re: &Regex) -> String {
     re.replace_all(text, |c: &regex::Captures| " ".repeat(c.get(0).map_or(0, |m| m.as_str().len()))).into_owned()
 }
 
-fn cues_of(re: &Regex, text: &str, cues: &mut Vec<String>) -> bool {
+/// Collects the distinct lower-cased matches of `re` into `cues`; true if any matched.
+pub(super) fn cues_of(re: &Regex, text: &str, cues: &mut Vec<String>) -> bool {
     let mut any = false;
     for m in re.find_iter(text) {
         any = true;

@@ -15,6 +15,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
+use super::detect::{cues_of as cues, mask};
 use super::{Detection, Span};
 
 pub(crate) struct LangRules {
@@ -132,22 +133,6 @@ pub(crate) fn rules_for(lang: &str) -> Option<&'static LangRules> {
     };
     // Patterns are literals; `lang_rules_compile` checks every language.
     cell.get_or_init(|| build(lang).and_then(Result::ok)).as_ref()
-}
-
-fn mask(text: &str, re: &Regex) -> String {
-    re.replace_all(text, |c: &regex::Captures| " ".repeat(c.get(0).map_or(0, |m| m.as_str().len()))).into_owned()
-}
-
-fn cues(re: &Regex, text: &str, out: &mut Vec<String>) -> bool {
-    let mut any = false;
-    for m in re.find_iter(text) {
-        any = true;
-        let c = m.as_str().trim().to_lowercase();
-        if !out.contains(&c) {
-            out.push(c);
-        }
-    }
-    any
 }
 
 pub(crate) fn detect_sentence(r: &LangRules, text: &str) -> Option<Detection> {

@@ -115,21 +115,24 @@ pub(crate) fn head_in(conn: &Connection) -> Result<Head> {
         .query_row("SELECT seq, hash FROM custody_event ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     match row {
-        None => Ok(Head { seq: 0, hash: GENESIS }),
+        None => Ok(Head::chain(0, GENESIS)),
         Some((seq, hash)) => {
             let mut h = [0u8; 32];
             hex::decode_to_slice(&hash, &mut h).map_err(|_| {
                 Error::Corrupt(format!("custody event {seq} has a malformed hash {hash:?}; run `evcat audit`"))
             })?;
-            Ok(Head { seq: seq as u64, hash: h })
+            Ok(Head::chain(seq as u64, h))
         }
     }
 }
 
-/// Head of the log; `None` for an empty log.
+/// Head of the log with its tree root; `None` for an empty log.
 pub fn head(cat: &Catalog) -> Result<Option<Head>> {
     let h = head_in(cat.conn())?;
-    Ok((h.seq > 0).then_some(h))
+    if h.seq == 0 {
+        return Ok(None);
+    }
+    Ok(Some(h.with_root(super::tree::root_at(cat, h.seq)?)))
 }
 
 fn query(conn: &Connection, filter: &str, params: impl rusqlite::Params) -> Result<Vec<SealedEvent>> {
@@ -182,6 +185,17 @@ pub fn count(cat: &Catalog) -> Result<u64> {
 /// The most recent event with this action (e.g. the last `verified`).
 pub fn last_with_action(cat: &Catalog, action: &Action) -> Result<Option<SealedEvent>> {
     Ok(query(cat.conn(), "WHERE action = ?1 ORDER BY seq DESC LIMIT 1", [action.as_str()])?.pop())
+}
+
+/// Every event about a record kind (`actor`: the key history), in order.
+pub fn for_subject_type(cat: &Catalog, subject_type: &str) -> Result<Vec<SealedEvent>> {
+    query(cat.conn(), "WHERE subject_type = ?1 ORDER BY seq", [subject_type])
+}
+
+/// Every event with this action, on any subject, in order (uses the
+/// `custody_action` index).
+pub fn events_with_action(cat: &Catalog, action: &Action) -> Result<Vec<SealedEvent>> {
+    query(cat.conn(), "WHERE action = ?1 ORDER BY seq", [action.as_str()])
 }
 
 /// Every event with this action on the catalog itself, in order (e.g. the

@@ -16,12 +16,15 @@ pub mod embedded;
 pub mod evidence;
 pub mod files;
 pub mod fingerprints;
+pub mod keys;
 pub mod lineage;
 pub mod links;
 pub mod log;
 pub mod search;
 pub mod snapshot;
+pub mod timestamps;
 pub mod trace;
+pub mod tree;
 
 use std::cell::OnceCell;
 use std::fs;
@@ -48,6 +51,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0006_fingerprint_band", include_str!("../../schema/0006_fingerprint_band.sql")),
     ("0007_media_facts", include_str!("../../schema/0007_media_facts.sql")),
     ("0008_article_metadata", include_str!("../../schema/0008_article_metadata.sql")),
+    ("0009_custody_tree", include_str!("../../schema/0009_custody_tree.sql")),
 ];
 
 pub const DB_FILE: &str = "catalog.sqlite";
@@ -274,9 +278,10 @@ impl Catalog {
         // A key file the user named is their input (exit 2); keys/NAME.key is the catalog's own (exit 3).
         let (key_path, owner) = match &self.actor_opts.key_file {
             Some(p) => (p.clone(), crate::error::Owner::User),
-            None => (self.root.join(KEYS_DIR).join(format!("{name}.key")), crate::error::Owner::Catalog),
+            None => (keys::key_path(&self.root, &name, &actor.key_id), crate::error::Owner::Catalog),
         };
         let key = Keypair::load(&key_path).map_err(|e| Error::key(e, owner))?;
+        keys::refuse_revoked(self, &name, &actor.key_id)?;
         if key.public_hex() != actor.public_key {
             let reason = format!(
                 "does not belong to actor {name:?} (its public key differs from the one recorded in the catalog)"
@@ -303,6 +308,7 @@ impl Catalog {
         let mut w = Writer { tx, signer, head, appended: Vec::new(), unsigned: Vec::new() };
         let out = f(&mut w)?;
         w.sign_and_insert_events()?;
+        tree::extend(&w.tx, w.head.seq)?;
         search::reindex_dirty(&w.tx)?;
         w.tx.commit().map_err(Error::from_db)?;
         Ok(out)
@@ -345,7 +351,7 @@ impl Writer<'_> {
         };
         let hash = custody::event_hash(&event)?;
         let seq = event.seq;
-        self.head = Head { seq, hash };
+        self.head = Head::chain(seq, hash);
         self.appended.push(seq);
         self.unsigned.push(event);
         // Bounded: a 100,000-claim article import appends ~300,000 events.

@@ -2,12 +2,15 @@
 
 use std::path::PathBuf;
 
+use std::io::Read as _;
+
 use clap::{Args, Subcommand};
+use serde::Serialize;
 use serde_json::json;
 
 use evcat::audit::{AuditOptions, AuditReport};
-use evcat::catalog::{actors, log};
-use evcat::custody::Head;
+use evcat::catalog::{actors, log, tree};
+use evcat::custody::{Head, Proof};
 use evcat::ids::Ref;
 use evcat::Result;
 
@@ -19,6 +22,12 @@ pub enum ActorCmd {
     Add(ActorAddArgs),
     /// List actors and their key ids.
     List,
+    /// Replace NAME's key by a new one, signed over by the old key (run as
+    /// NAME); the old key may sign nothing after the rotation.
+    Rotate(super::keys_cli::RotateArgs),
+    /// Revoke NAME's key from event SEQ on: every later event it signed fails
+    /// audit, with the reason. Run by another actor whose role is admin or editor.
+    Revoke(super::keys_cli::RevokeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -59,20 +68,50 @@ pub enum CustodyCmd {
 
 #[derive(Debug, Args)]
 pub struct LogArgs {
-    /// Print only the head (SEQ:HASH) to publish as a checkpoint.
-    #[arg(long)]
-    pub head: bool,
+    /// Print only the head (SEQ:CHAIN_HASH:TREE_ROOT) to publish as a
+    /// checkpoint. With a value (also an older SEQ:HASH), check that it is a
+    /// head of this log and print it in full; with --proof, the head to prove
+    /// against.
+    #[arg(long, value_name = "HEAD", num_args = 0..=1, conflicts_with = "consistency")]
+    pub head: Option<Option<Head>>,
+    /// Print an inclusion proof of event SEQ in the tree of the current head
+    /// (or of --head HEAD); verify it with `evcat verify-proof`.
+    #[arg(long, value_name = "SEQ", conflicts_with = "consistency")]
+    pub proof: Option<u64>,
+    /// Print a proof that head H2 extends head H1 (the log only grew between them).
+    #[arg(long, num_args = 2, value_names = ["H1", "H2"])]
+    pub consistency: Option<Vec<Head>>,
     /// Only events after this sequence number.
     #[arg(long, default_value_t = 0)]
     pub since: u64,
     #[arg(long)]
     pub limit: Option<u64>,
+    /// Ask a Time-Stamping Authority (RFC 3161, --tsa URL) to sign the head
+    /// (the current one, or --head HEAD); the token is stored as an event.
+    #[arg(long, requires = "tsa", conflicts_with_all = ["proof", "consistency", "ots"])]
+    pub timestamp: bool,
+    /// The TSA's http:// URL (the request is evcat's only network step).
+    #[arg(long, value_name = "URL", requires = "timestamp")]
+    pub tsa: Option<String>,
+    /// Store an OpenTimestamps proof (.ots) of the head (current, or --head
+    /// HEAD); made with `ots stamp` on the file --statement writes.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["proof", "consistency"])]
+    pub ots: Option<PathBuf>,
+    /// Write the head's statement (the bytes whose SHA-256 is stamped and
+    /// witnessed) to FILE, e.g. for `ots stamp FILE` or `openssl ts -query -data FILE`.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["proof", "consistency", "timestamp", "ots"])]
+    pub statement: Option<PathBuf>,
+    /// Co-sign the head (current, or --head HEAD) as the acting actor (e.g.
+    /// `--actor editor` on the editor's laptop, with their --key-file).
+    #[arg(long, conflicts_with_all = ["proof", "consistency", "timestamp", "ots", "statement"])]
+    pub witness: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// A published head (SEQ:HASH) that must still be in the log unchanged.
-    #[arg(long, value_name = "SEQ:HASH")]
+    /// A published head (SEQ:CHAIN_HASH:TREE_ROOT, or an older SEQ:HASH) that
+    /// must still be in the log unchanged.
+    #[arg(long, value_name = "HEAD")]
     pub head: Option<Head>,
     /// Only re-hash objects and in-place files.
     #[arg(long, conflicts_with = "log_only")]
@@ -83,6 +122,14 @@ pub struct AuditArgs {
     /// Do not record a `verified` event for a clean audit.
     #[arg(long)]
     pub no_record: bool,
+    /// PEM certificates trusted to issue time-stamps: each RFC 3161 token's
+    /// signer must chain to one of them, valid at the attested time.
+    #[arg(long, value_name = "FILE")]
+    pub tsa_trust: Option<PathBuf>,
+    /// With --head: the head must be co-signed by this actor (`evcat log
+    /// --witness`); repeat for several witnesses.
+    #[arg(long, value_name = "NAME", requires = "head")]
+    pub require_witness: Vec<String>,
 }
 
 pub fn actor(ctx: &Ctx, cmd: ActorCmd) -> Result<u8> {
@@ -102,6 +149,8 @@ pub fn actor(ctx: &Ctx, cmd: ActorCmd) -> Result<u8> {
                 )
             })?;
         }
+        ActorCmd::Rotate(a) => return super::keys_cli::rotate(ctx, a),
+        ActorCmd::Revoke(a) => return super::keys_cli::revoke(ctx, &mut cat, a),
         ActorCmd::List => {
             let list = actors::list(&cat)?;
             ctx.out.emit(&list, || {
@@ -150,8 +199,35 @@ pub fn custody(ctx: &Ctx, a: CustodyArgs) -> Result<u8> {
 
 pub fn log_cmd(ctx: &Ctx, a: LogArgs) -> Result<u8> {
     let cat = ctx.open()?;
-    if a.head {
-        let head = log::head(&cat)?;
+    if let Some(seq) = a.proof {
+        let p = Proof::Inclusion(tree::inclusion_proof(&cat, seq, a.head.flatten().as_ref())?);
+        return emit_proof(ctx, &p);
+    }
+    let at = a.head.flatten();
+    if a.witness {
+        let mut cat = cat;
+        return super::keys_cli::witness(ctx, &mut cat, at);
+    }
+    if a.timestamp || a.ots.is_some() || a.statement.is_some() {
+        let mut cat = cat;
+        return super::stamp_cli::stamp_head(
+            ctx,
+            &mut cat,
+            at,
+            a.tsa.as_deref(),
+            a.ots.as_deref(),
+            a.statement.as_deref(),
+        );
+    }
+    if let Some(heads) = a.consistency {
+        let p = Proof::Consistency(tree::consistency_proof(&cat, &heads[0], &heads[1])?);
+        return emit_proof(ctx, &p);
+    }
+    if let Some(given) = a.head {
+        let head = match given {
+            None => log::head(&cat)?,
+            Some(h) => Some(tree::resolve_head(&cat, Some(&h))?),
+        };
         let text = head.as_ref().map(ToString::to_string);
         ctx.out
             .emit(&json!({ "head": text }), || format!("{}\n", text.clone().unwrap_or_else(|| "empty log".into())))?;
@@ -180,6 +256,73 @@ pub fn log_cmd(ctx: &Ctx, a: LogArgs) -> Result<u8> {
     Ok(0)
 }
 
+/// A proof is a JSON document either way: people save it to a file and hand
+/// it on, so the text form is the same document, pretty-printed.
+fn emit_proof(ctx: &Ctx, p: &Proof) -> Result<u8> {
+    let text =
+        serde_json::to_string_pretty(p).map_err(|e| evcat::Error::Json { context: "proof".into(), source: e })?;
+    ctx.out.emit(p, || format!("{text}\n"))?;
+    Ok(0)
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyProofArgs {
+    /// A proof document written by `evcat log --proof` or `--consistency` (`-` for stdin).
+    pub file: PathBuf,
+    /// A head you trust (published, timestamped or witnessed): the proof must
+    /// be against it (inclusion) or start from it (consistency).
+    #[arg(long, value_name = "HEAD")]
+    pub head: Option<Head>,
+}
+
+/// The outcome of `evcat verify-proof`.
+#[derive(Debug, Serialize)]
+struct ProofCheck {
+    valid: bool,
+    proof: &'static str,
+    statement: String,
+    problem: Option<String>,
+}
+
+/// Check a proof document offline: no catalog is opened.
+pub fn verify_proof(ctx: &Ctx, a: VerifyProofArgs) -> Result<u8> {
+    let text = if a.file.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin().take(16 << 20), &mut s)
+            .map_err(|e| evcat::Error::io("read", "stdin", e))?;
+        s
+    } else {
+        let meta = std::fs::metadata(&a.file).map_err(|e| evcat::Error::io("read", &a.file, e))?;
+        if meta.len() > 16 << 20 {
+            return Err(evcat::Error::invalid("proof", a.file.display().to_string(), "larger than 16 MB"));
+        }
+        std::fs::read_to_string(&a.file).map_err(|e| evcat::Error::io("read", &a.file, e))?
+    };
+    let proof: Proof = serde_json::from_str(&text).map_err(|e| {
+        evcat::Error::invalid("proof", a.file.display().to_string(), format!("not a proof document: {e}"))
+    })?;
+    let (kind, statement, anchor) = match &proof {
+        Proof::Inclusion(p) => (
+            "inclusion",
+            format!("event #{} ({}) is in the log of head {}", p.seq, hex::encode(p.event_hash), p.head),
+            p.head,
+        ),
+        Proof::Consistency(p) => ("consistency", format!("head {} extends head {}", p.second, p.first), p.first),
+    };
+    let mut problem = proof.verify().err().map(|e| e.to_string());
+    if let Some(trusted) = &a.head {
+        if problem.is_none() && !trusted.agrees_with(&anchor) {
+            problem = Some(format!("the proof is about head {anchor}, not the head you trust, {trusted}"));
+        }
+    }
+    let check = ProofCheck { valid: problem.is_none(), proof: kind, statement, problem };
+    ctx.out.emit(&check, || match &check.problem {
+        None => format!("proof verified: {}\n", check.statement),
+        Some(p) => format!("proof FAILED: {p}\n  (it claims: {})\n", check.statement),
+    })?;
+    Ok(if check.valid { 0 } else { 1 })
+}
+
 fn audit_text(r: &AuditReport) -> String {
     let c = &r.checked;
     let mut s = format!(
@@ -191,6 +334,7 @@ fn audit_text(r: &AuditReport) -> String {
         c.records,
         r.seconds
     );
+    s.push_str(&super::stamp_cli::stamps_text(&r.timestamps));
     for p in &r.problems {
         // Every message names its record (p.record is for --json and tools).
         s.push_str(&format!("PROBLEM [{}] {}\n", p.check, p.message));
@@ -220,6 +364,8 @@ pub fn audit(ctx: &Ctx, a: AuditArgs) -> Result<u8> {
         records: !a.objects_only,
         head: a.head,
         record_result: !a.no_record,
+        tsa_trust: a.tsa_trust.as_deref().map(evcat::timestamp::TsaTrust::load).transpose()?,
+        require_witness: a.require_witness,
     };
     let report = cat.audit(&opts)?;
     ctx.out.emit(&report, || audit_text(&report))?;

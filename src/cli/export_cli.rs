@@ -41,6 +41,10 @@ pub enum ImportCmd {
         /// Only verify; change nothing.
         #[arg(long)]
         verify_only: bool,
+        /// PEM certificates trusted to issue time-stamps: the bag's RFC 3161
+        /// tokens must chain to one of them.
+        #[arg(long, value_name = "FILE")]
+        tsa_trust: Option<PathBuf>,
     },
     /// A spreadsheet of evidence (columns url, platform, title, author,
     /// posted_at, notes; optional kind, description, platform_id; header names
@@ -210,14 +214,33 @@ fn check_text(c: &BagCheck) -> String {
     }
     if c.valid {
         s.push_str(&format!(
-            "bag verified: {} payload files ({} bytes), {} events verified ({} gaps where other records' events were left out), {} records match their events; head {}\n",
+            "bag verified: {} payload files ({} bytes), {} events verified, {} records match their events; head {}\n",
             c.payload_files,
             c.payload_bytes,
             c.events_verified,
-            c.chain_gaps,
             c.records_verified,
             c.head.as_deref().unwrap_or("-")
         ));
+        if c.events_proven > 0 {
+            let mut ranges = c.withheld.iter().take(6).cloned().collect::<Vec<_>>().join(", ");
+            if c.withheld.len() > 6 {
+                ranges.push_str(", ...");
+            }
+            s.push_str(&format!(
+                "every event is proven in the Merkle tree of the head; {} events of other records are withheld{}\n",
+                c.withheld_events,
+                if ranges.is_empty() { String::new() } else { format!(" ({ranges})") }
+            ));
+        } else {
+            s.push_str(&format!(
+                "no Merkle proofs (a bag from before them): {} gaps where other records' events were left out are unchecked\n",
+                c.chain_gaps
+            ));
+        }
+        for h in &c.consistent_heads {
+            s.push_str(&format!("the head extends earlier head {h}\n"));
+        }
+        s.push_str(&super::stamp_cli::stamps_text(&c.timestamps));
     } else {
         s.push_str(&format!("bag REJECTED: {} problem(s); nothing was imported\n", c.problems.len()));
     }
@@ -249,14 +272,16 @@ fn import_text(r: &BagImport) -> String {
 
 pub fn import(ctx: &Ctx, cmd: ImportCmd) -> Result<u8> {
     match cmd {
-        ImportCmd::Bag { dir, verify_only: true } => {
-            let c = evcat::export::bag::verify_bag(&dir)?;
+        ImportCmd::Bag { dir, verify_only: true, tsa_trust } => {
+            let trust = tsa_trust.as_deref().map(evcat::timestamp::TsaTrust::load).transpose()?;
+            let c = evcat::export::bag::verify_bag_trusting(&dir, trust.as_ref())?;
             ctx.out.emit(&c, || check_text(&c))?;
             Ok(if c.valid { 0 } else { 1 })
         }
-        ImportCmd::Bag { dir, verify_only: false } => {
+        ImportCmd::Bag { dir, verify_only: false, tsa_trust } => {
+            let trust = tsa_trust.as_deref().map(evcat::timestamp::TsaTrust::load).transpose()?;
             let mut cat = ctx.open()?;
-            let r = cat.import_bag(&dir)?;
+            let r = cat.import_bag_trusting(&dir, trust.as_ref())?;
             ctx.out.emit(&r, || import_text(&r))?;
             Ok(if r.check.valid { 0 } else { 1 })
         }

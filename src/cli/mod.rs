@@ -7,10 +7,12 @@ mod custody_cli;
 mod docs_cli;
 mod export_cli;
 mod flags;
+mod keys_cli;
 mod media_cli;
 mod output;
 mod probe;
 mod records;
+pub(crate) mod stamp_cli;
 
 use std::path::PathBuf;
 
@@ -106,8 +108,14 @@ pub enum Command {
     Actor(custody_cli::ActorCmd),
     /// A record's custody timeline; `transfer` and `note` add to it.
     Custody(custody_cli::CustodyArgs),
-    /// The custody log, or its head (SEQ:HASH) to publish as a checkpoint.
+    /// The custody log, its head (SEQ:CHAIN_HASH:TREE_ROOT) to publish as a
+    /// checkpoint, or Merkle proofs of events and heads.
     Log(custody_cli::LogArgs),
+    /// Check an inclusion or consistency proof offline (no catalog needed).
+    VerifyProof(custody_cli::VerifyProofArgs),
+    /// Files: trusted time-stamps of their SHA-256.
+    #[command(subcommand)]
+    File(stamp_cli::FileCmd),
     /// Verify fixity, the hash chain, signatures and record integrity (exit 1 on problems).
     Audit(custody_cli::AuditArgs),
     /// Near-duplicates of a file (closest first), or `--all` clusters, by perceptual fingerprint.
@@ -185,6 +193,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Actor(c) => custody_cli::actor(&ctx, c),
         Command::Custody(a) => custody_cli::custody(&ctx, a),
         Command::Log(a) => custody_cli::log_cmd(&ctx, a),
+        Command::VerifyProof(a) => custody_cli::verify_proof(&ctx, a),
+        Command::File(c) => stamp_cli::file(&ctx, c),
         Command::Audit(a) => custody_cli::audit(&ctx, a),
         Command::Similar(a) => media_cli::similar(&ctx, a),
         Command::Derive(a) => media_cli::derive(&ctx, a),

@@ -75,6 +75,14 @@ actions! {
     Derived => "derived",
     /// Fingerprints, derived objects and matches of a batch of files.
     MediaAnalyzed => "media-analyzed",
+    /// A head or a file got a trusted time-stamp (RFC 3161 token or OpenTimestamps proof).
+    Timestamped => "timestamped",
+    /// An actor's key was replaced by a new one, signed over by the old key.
+    KeyRotated => "key-rotated",
+    /// An actor's key was revoked from a position of the log on, by another actor.
+    KeyRevoked => "key-revoked",
+    /// A second actor co-signed a head.
+    Witnessed => "witnessed",
 }
 
 impl fmt::Display for Action {
@@ -105,8 +113,9 @@ mod tests {
         for a in Action::KNOWN {
             assert_eq!(&Action::from(a.as_str()), a);
         }
-        assert_eq!(Action::from("key-rotated"), Action::Other("key-rotated".into()));
-        assert_eq!(Action::from("key-rotated").as_str(), "key-rotated");
+        assert_eq!(Action::from("key-rotated"), Action::KeyRotated);
+        assert_eq!(Action::from("a-newer-action"), Action::Other("a-newer-action".into()));
+        assert_eq!(Action::from("a-newer-action").as_str(), "a-newer-action");
         assert_eq!(Action::MediaAnalyzed.to_string(), "media-analyzed");
     }
 }

@@ -141,7 +141,7 @@ impl<'k> ChainVerifier<'k> {
             self.report.checked += 1;
         }
         self.report.problems.append(&mut independent);
-        self.report.head = self.prev.map(|(seq, hash)| Head { seq, hash });
+        self.report.head = self.prev.map(|(seq, hash)| Head::chain(seq, hash));
     }
 
     /// The report, problems ordered by sequence number.

@@ -4,6 +4,7 @@
 pub mod media;
 pub mod realworld;
 pub mod tools;
+pub mod tsa;
 
 use std::path::{Path, PathBuf};
 

@@ -254,7 +254,17 @@ fn prior_mapping(cat: &Catalog, source: &str) -> Result<Mapping> {
 impl Catalog {
     /// Verify a bag; if it is sound, merge its records into this catalog.
     pub fn import_bag(&mut self, dir: &std::path::Path) -> Result<BagImport> {
-        let (check, verified) = verify::verify(dir)?;
+        self.import_bag_trusting(dir, None)
+    }
+
+    /// [`Catalog::import_bag`], with the bag's RFC 3161 tokens checked
+    /// against `trust` (and the import refused if one fails).
+    pub fn import_bag_trusting(
+        &mut self,
+        dir: &std::path::Path,
+        trust: Option<&crate::timestamp::TsaTrust>,
+    ) -> Result<BagImport> {
+        let (check, verified) = verify::verify(dir, trust)?;
         let mut report = BagImport {
             check,
             imported: false,

@@ -11,7 +11,8 @@
 //!   data/metadata.json               every selected record as its row snapshot
 //!   data/custody/events.jsonl        the custody events of those records (one JSON per line)
 //!   data/custody/actors.json         the actors and their public keys
-//!   data/custody/head.txt            SEQ:HASH of the `exported` event, the bag's head
+//!   data/custody/head.txt            SEQ:CHAIN_HASH:TREE_ROOT of the `exported` event, the bag's head
+//!   data/custody/proofs.json         an inclusion proof of each event against the head
 //!   data/custody/custody.sqlite      the same events for tools/verify_chain.py
 //! ```
 //!
@@ -27,13 +28,17 @@
 //!   links between consecutive exported events; that the head is the last
 //!   event, an `exported` event naming this payload; and that the records
 //!   equal the replay of their events ([`crate::custody::replay`], the same
-//!   replay `audit` runs). What it cannot: that no event between two
-//!   non-consecutive exported events was changed (`chain_gaps`); holders of
-//!   the source catalog check that with `evcat audit --head SEQ:HASH`;
+//!   replay `audit` runs); and ([`proofs`]) that every event is in the Merkle
+//!   tree of the head, so the events left out (`withheld`) are withheld, not
+//!   unchecked. What it cannot: that the head itself is the source's real
+//!   head; that takes a head published, timestamped or witnessed elsewhere
+//!   (`evcat audit --head` at the source; bags from before the tree, without
+//!   proofs.json, only prove the links between consecutive events);
 //! - [`import`]: plan (what is new, what is already here) -> stage (bytes into
 //!   the store, hash-checked) -> apply (one transaction).
 
 mod import;
+mod proofs;
 mod verify;
 mod write;
 
@@ -48,7 +53,7 @@ use crate::custody::Row;
 use crate::hash::Sha256;
 use crate::ids::{RecordKind, Subject};
 
-pub use verify::verify_bag;
+pub use verify::{verify_bag, verify_bag_trusting};
 
 /// Version of the evcat-specific bag contents (metadata.json, custody/).
 pub const BAG_FORMAT: u64 = 1;
@@ -59,6 +64,7 @@ const METADATA: &str = "data/metadata.json";
 const EVENTS: &str = "data/custody/events.jsonl";
 const ACTORS: &str = "data/custody/actors.json";
 const HEAD: &str = "data/custody/head.txt";
+const PROOFS: &str = "data/custody/proofs.json";
 const CUSTODY_DB: &str = "data/custody/custody.sqlite";
 const CUSTODY_DIR: &str = "data/custody/";
 
@@ -83,7 +89,7 @@ pub struct BagExport {
     /// Files listed in the metadata only, with the reason.
     pub warnings: Vec<String>,
     pub events: usize,
-    /// `SEQ:HASH` of the `exported` event (the bag's head).
+    /// `SEQ:CHAIN_HASH:TREE_ROOT` of the `exported` event (the bag's head).
     pub head: String,
     pub event: u64,
 }
@@ -98,12 +104,23 @@ pub struct BagCheck {
     pub payload_bytes: u64,
     pub external_identifier: Option<String>,
     pub source_catalog: Option<String>,
-    /// The bag's head `SEQ:HASH`, once verified.
+    /// The bag's head `SEQ:CHAIN_HASH:TREE_ROOT` (`SEQ:HASH` for bags from
+    /// before the tree), once verified.
     pub head: Option<String>,
     /// Events whose hash and signature verified.
     pub events_verified: u64,
     /// Places where events of other records were left out of the bag.
     pub chain_gaps: u64,
+    /// Events proven to be in the Merkle tree of the head (0 for old bags).
+    pub events_proven: u64,
+    /// Events of the source log up to the head that the bag does not hold.
+    pub withheld_events: u64,
+    /// Those events as ranges, `#3..#7`.
+    pub withheld: Vec<String>,
+    /// Earlier heads (timestamped or witnessed) the bag's head provably extends.
+    pub consistent_heads: Vec<String>,
+    /// The time-stamps of heads and files the bag carries, checked.
+    pub timestamps: Vec<crate::timestamp::record::StampCheck>,
     /// Records whose metadata equals the replay of their custody events.
     pub records_verified: u64,
 }

@@ -62,7 +62,10 @@ impl LogBuilder {
         self.push(Subject::Catalog, "exported", json!({"format": "bag", "payload_manifest_sha256": digest}));
         let head = self.events.last().unwrap().head().to_string();
         let actors = vec![json!({"name": "ana", "public_key": self.key.public_hex(), "key_id": self.key.key_id()})];
-        (BagLog { metadata: Metadata::parse(&metadata).unwrap(), actors, events: self.events, head }, listed)
+        (
+            BagLog { metadata: Metadata::parse(&metadata).unwrap(), actors, events: self.events, head, proofs: None },
+            listed,
+        )
     }
 }
 
@@ -72,7 +75,7 @@ fn e(n: i64) -> Subject {
 
 fn check(log: &BagLog, listed: &[Entry]) -> BagCheck {
     let mut c = BagCheck::default();
-    check_log(log, &BTreeMap::new(), listed, &mut c);
+    check_log(log, &BTreeMap::new(), listed, None, &mut c);
     c
 }
 
@@ -148,6 +151,99 @@ fn an_altered_event_is_named_by_its_seq() {
     let c = check(&log, &listed);
     assert!(c.problems.iter().any(|p| p.contains("event #3 was altered")), "{:?}", c.problems);
     assert_eq!(c.events_verified, 3);
+}
+
+/// Give a whole-log bag its tree: the head with its root and inclusion
+/// proofs, then keep only the events `keep` selects (a partial export).
+fn prove(mut log: BagLog, keep: impl Fn(u64) -> bool) -> BagLog {
+    use super::proofs::{BagProofs, EventPath};
+    use crate::custody::tree;
+    let mut leaves: Vec<[u8; 32]> = log.events.iter().map(|e| tree::leaf_hash(&e.hash)).collect();
+    let n = leaves.len() as u64;
+    let head = log.events.last().unwrap().head().with_root(tree::root_of(&leaves));
+    let kept: Vec<SealedEvent> = log.events.iter().filter(|e| keep(e.seq()) || e.seq() == n).cloned().collect();
+    let complete = kept.len() as u64 == n;
+    let inclusion = if complete {
+        Vec::new()
+    } else {
+        kept.iter()
+            .map(|e| EventPath { seq: e.seq(), path: tree::inclusion_path(&mut leaves[..], e.seq() - 1, n).unwrap() })
+            .collect()
+    };
+    log.events = kept;
+    log.head = head.to_string();
+    log.proofs = Some(BagProofs { evcat_proofs: 1, head, complete, inclusion, consistency: Vec::new() });
+    log
+}
+
+fn five_records() -> LogBuilder {
+    let mut b = LogBuilder::new();
+    for n in 1..=5 {
+        b.push(e(n), "registered", json!({"row": {"title": format!("t{n}")}}));
+    }
+    b
+}
+
+#[test]
+fn a_partial_bag_proves_each_event_and_states_what_is_withheld() {
+    // Events: 1 created, 2 actor, 3..7 E1..E5, 8 exported. Keep E2 and E4.
+    let (log, listed) = five_records().bag(evidence_md(&[(2, json!({"title": "t2"})), (4, json!({"title": "t4"}))]));
+    let log = prove(log, |s| s <= 2 || s == 4 || s == 6);
+    let c = check(&log, &listed);
+    assert!(c.problems.is_empty(), "{:?}", c.problems);
+    assert_eq!((c.events_proven, c.withheld_events, c.chain_gaps), (5, 3, 3));
+    assert_eq!(c.withheld, ["#3", "#5", "#7"]);
+    assert_eq!(c.head.as_deref(), Some(log.head.as_str()));
+    assert_eq!(c.head.as_deref().map(|h| h.split(':').count()), Some(3));
+
+    // The whole log: no paths, the receiver recomputes the root.
+    let rows: Vec<(i64, Value)> = (1..=5).map(|n| (n, json!({"title": format!("t{n}")}))).collect();
+    let (all, listed) = five_records().bag(evidence_md(&rows));
+    let all = prove(all, |_| true);
+    let c = check(&all, &listed);
+    assert!(c.problems.is_empty(), "{:?}", c.problems);
+    assert_eq!((c.events_proven, c.withheld_events), (8, 0));
+}
+
+#[test]
+fn an_event_resealed_by_an_insider_is_not_in_the_heads_tree() {
+    let (log, listed) = five_records().bag(evidence_md(&[(2, json!({"title": "t2"}))]));
+    let mut log = prove(log, |s| s <= 2 || s == 4);
+    // The exporter's own key re-signs a changed E2: its signature verifies,
+    // its links are not checked across the gap; only the tree catches it.
+    let i = log.events.iter().position(|e| e.seq() == 4).unwrap();
+    let mut ev = log.events[i].event.clone();
+    ev.details = json!({"row": {"title": "forged"}});
+    log.events[i] = seal(ev, &Keypair::from_seed([11u8; 32])).unwrap();
+    log.metadata = Metadata::parse(&evidence_md(&[(2, json!({"title": "forged"}))])).unwrap();
+    let c = check(&log, &listed);
+    assert_eq!(c.problems.len(), 1, "{:?}", c.problems);
+    assert!(c.problems[0].starts_with("event #4 is not in the log of the bag's head"), "{:?}", c.problems);
+    assert_eq!(c.events_proven, 3);
+}
+
+#[test]
+fn missing_or_mismatched_proofs_are_named_and_old_bags_keep_todays_checks() {
+    let md = evidence_md(&[(2, json!({"title": "t2"}))]);
+    let (log, listed) = five_records().bag(md.clone());
+    let proven = prove(log.clone(), |s| s <= 2 || s == 4);
+    let mut no_path = proven.clone();
+    no_path.proofs.as_mut().unwrap().inclusion.retain(|p| p.seq != 4);
+    assert!(check(&no_path, &listed).problems.iter().any(|p| p.contains("event #4 has no inclusion proof")));
+    let mut other_root = proven.clone();
+    other_root.proofs.as_mut().unwrap().head.root = Some([9; 32]);
+    assert!(check(&other_root, &listed).problems.iter().any(|p| p.contains("is not the bag's head")));
+    let mut dropped = proven.clone();
+    dropped.proofs = None;
+    assert!(check(&dropped, &listed).problems.iter().any(|p| p.contains("carries no data/custody/proofs.json")));
+    // A bag from before the tree: SEQ:HASH head, no proofs.json: valid, with
+    // its gaps counted and nothing proven.
+    let mut old = proven;
+    old.proofs = None;
+    old.head = old.events.last().unwrap().head().to_string();
+    let c = check(&old, &listed);
+    assert!(c.problems.is_empty(), "{:?}", c.problems);
+    assert_eq!((c.events_proven, c.chain_gaps, c.withheld_events), (0, 2, 4));
 }
 
 /// A catalog as the planner sees it, in memory.
@@ -299,7 +395,7 @@ fn staging_refuses_bytes_that_do_not_match_their_row_and_keeps_nothing() {
     let p = plan(&md, BTreeMap::new(), false, &FakeLocal::default()).unwrap();
     let bag = super::verify::Verified {
         root,
-        log: BagLog { metadata: md.clone(), actors: Vec::new(), events: Vec::new(), head: String::new() },
+        log: BagLog { metadata: md.clone(), actors: Vec::new(), events: Vec::new(), head: String::new(), proofs: None },
     };
     let err = dest.stage_bag_bytes(&bag, &p).unwrap_err().to_string();
     assert!(err.contains("F2") && err.contains("changed while importing"), "{err}");

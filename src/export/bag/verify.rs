@@ -11,11 +11,14 @@ use std::path::{Component, Path, PathBuf};
 
 use serde_json::Value;
 
-use super::{payload_digest, BagCheck, Entry, Metadata, ACTORS, EVENTS, HEAD, MANIFEST, METADATA, TAGMANIFEST};
-use crate::custody::{self, Action, ChainVerifier, ProblemKind, Replay, RowCheck, RowState, SealedEvent};
+use super::proofs::{check_proofs, check_stamps, BagProofs};
+use super::{payload_digest, BagCheck, Entry, Metadata, ACTORS, EVENTS, HEAD, MANIFEST, METADATA, PROOFS, TAGMANIFEST};
+use crate::custody::authority::KeyHistory;
+use crate::custody::{self, Action, ChainVerifier, Head, ProblemKind, Replay, RowCheck, RowState, SealedEvent};
 use crate::error::{Error, Result};
 use crate::hash::{hash_reader, Sha256};
 use crate::ids::{RecordKind, Subject};
+use crate::timestamp::TsaTrust;
 
 /// Tag and metadata files larger than this are refused on import.
 const MAX_TAG_BYTES: u64 = 256 << 20;
@@ -29,6 +32,8 @@ pub(super) struct BagLog {
     pub events: Vec<SealedEvent>,
     /// What `head.txt` says.
     pub head: String,
+    /// `proofs.json`; `None` in bags from before the tree.
+    pub proofs: Option<BagProofs>,
 }
 
 /// A verified bag, ready to merge.
@@ -41,10 +46,15 @@ pub(super) struct Verified {
 /// Check a bag completely; `Ok` with problems listed, `Err` only when the
 /// directory cannot be examined at all.
 pub fn verify_bag(dir: &Path) -> Result<BagCheck> {
-    verify(dir).map(|(c, _)| c)
+    verify(dir, None).map(|(c, _)| c)
 }
 
-pub(super) fn verify(dir: &Path) -> Result<(BagCheck, Option<Verified>)> {
+/// [`verify_bag`], with the chains of its RFC 3161 tokens checked against `trust`.
+pub fn verify_bag_trusting(dir: &Path, trust: Option<&TsaTrust>) -> Result<BagCheck> {
+    verify(dir, trust).map(|(c, _)| c)
+}
+
+pub(super) fn verify(dir: &Path, trust: Option<&TsaTrust>) -> Result<(BagCheck, Option<Verified>)> {
     let meta = fs::symlink_metadata(dir).map_err(|e| Error::io("open bag", dir, e))?;
     if !meta.is_dir() {
         return Err(Error::invalid("bag", dir.display().to_string(), "not a directory"));
@@ -64,7 +74,7 @@ pub(super) fn verify(dir: &Path) -> Result<(BagCheck, Option<Verified>)> {
             return Ok((check, None));
         }
     };
-    check_log(&log, &info, &listed, &mut check);
+    check_log(&log, &info, &listed, trust, &mut check);
     check.valid = check.problems.is_empty();
     let verified = check.valid.then_some(Verified { root, log });
     Ok((check, verified))
@@ -311,7 +321,12 @@ fn load_log(root: &Path, listed: &[Entry]) -> std::result::Result<BagLog, String
         }
         events.push(serde_json::from_str(line).map_err(|e| format!("{EVENTS} line {}: {e}", n + 1))?);
     }
-    Ok(BagLog { metadata, actors, events, head: load(HEAD)?.trim().to_string() })
+    let proofs = if listed.iter().any(|e| e.rel == PROOFS) {
+        Some(serde_json::from_str(&load(PROOFS)?).map_err(|e| format!("{PROOFS}: {e}"))?)
+    } else {
+        None
+    };
+    Ok(BagLog { metadata, actors, events, head: load(HEAD)?.trim().to_string(), proofs })
 }
 
 // ---------------------------------------------------------------------------
@@ -319,10 +334,24 @@ fn load_log(root: &Path, listed: &[Entry]) -> std::result::Result<BagLog, String
 
 /// Everything about a bag's custody contents that can be checked without the
 /// source catalog; every problem is added to `check`.
-pub(super) fn check_log(log: &BagLog, info: &BTreeMap<String, String>, listed: &[Entry], check: &mut BagCheck) {
-    let keys = check_keys(log, check);
+pub(super) fn check_log(
+    log: &BagLog,
+    info: &BTreeMap<String, String>,
+    listed: &[Entry],
+    trust: Option<&TsaTrust>,
+    check: &mut BagCheck,
+) {
+    // Keys the bag's own (signed) actor events introduce, rotated ones
+    // included, and each event checked against the key valid at its seq.
+    let history = KeyHistory::build(&log.events);
+    let mut keys = check_keys(log, check);
+    keys.extend(history.public_keys());
     check_chain(&log.events, &keys, check);
+    for p in history.problems().iter().cloned().chain(log.events.iter().filter_map(|e| history.check(e))) {
+        check.problems.push(format!("{}: {}", p.kind, p.message));
+    }
     check_head(log, info, listed, check);
+    check_stamps(log, trust, check);
     check_records(log, check);
 }
 
@@ -387,12 +416,17 @@ fn check_head(log: &BagLog, info: &BTreeMap<String, String>, listed: &[Entry], c
         return;
     };
     let last_head = last.head().to_string();
-    if log.head != last_head {
-        check.problems.push(format!("{HEAD} says {} but the last exported event is {last_head}", log.head));
+    let head = match log.head.parse::<Head>() {
+        Ok(h) if h.agrees_with(&last.head()) => h,
+        _ => {
+            check.problems.push(format!("{HEAD} says {} but the last exported event is {last_head}", log.head));
+            last.head()
+        }
+    };
+    if info.get("Evcat-Custody-Head").is_some_and(|h| *h != log.head) {
+        check.problems.push(format!("bag-info.txt Evcat-Custody-Head differs from {HEAD} ({})", log.head));
     }
-    if info.get("Evcat-Custody-Head").is_some_and(|h| *h != last_head) {
-        check.problems.push(format!("bag-info.txt Evcat-Custody-Head differs from the last event {last_head}"));
-    }
+    check_proofs(log.proofs.as_ref(), &log.events, &head, check);
     let digest = payload_digest(listed).sha256;
     let signed = last.event.detail_str("payload_manifest_sha256");
     if last.event.action() != Action::Exported || signed != Some(digest.as_str()) {
@@ -411,7 +445,7 @@ fn check_head(log: &BagLog, info: &BTreeMap<String, String>, listed: &[Entry], c
         check.problems.push("metadata.json names a different source catalog than the custody log".into());
     }
     check.source_catalog = log.metadata.source_catalog.clone();
-    check.head = Some(last_head);
+    check.head = Some(head.to_string());
 }
 
 /// Replay the bag's events (the one replay, as `audit` does) and compare

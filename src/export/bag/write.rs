@@ -9,11 +9,11 @@ use serde_json::{json, Value};
 
 use super::{
     manifest_text, payload_digest, BagExport, BagOptions, Entry, ACTORS, BAG_FORMAT, CUSTODY_DB, EVENTS, HEAD,
-    MANIFEST, METADATA, TAGMANIFEST,
+    MANIFEST, METADATA, PROOFS, TAGMANIFEST,
 };
 use crate::catalog::files::Storage;
-use crate::catalog::{actors, log, now, row_snapshot, Catalog, RecordKind, Subject};
-use crate::custody::{Action, SealedEvent};
+use crate::catalog::{actors, log, now, row_snapshot, tree, Catalog, RecordKind, Subject};
+use crate::custody::{Action, Head, SealedEvent};
 use crate::error::{Error, Result};
 use crate::export::{safe_name, temp_beside, Scope, Selection};
 use crate::hash::{copy_and_hash, hash_reader, Sha256};
@@ -155,8 +155,18 @@ impl Catalog {
         let head = events
             .last()
             .filter(|e| e.seq() == event_seq)
-            .map(|e| e.head().to_string())
-            .ok_or_else(|| Error::Corrupt("exported event vanished".into()))?;
+            .map(|e| e.head())
+            .ok_or_else(|| Error::Corrupt("exported event vanished".into()))?
+            .with_root(tree::root_at(self, event_seq)?);
+        let earlier: Vec<Head> = events
+            .iter()
+            .filter(|e| matches!(e.event.action(), Action::Timestamped | Action::Witnessed))
+            .filter_map(|e| e.event.detail_str("head").and_then(|h| h.parse::<Head>().ok()))
+            .filter(|h| h.root.is_some() && h.seq < event_seq)
+            .collect();
+        let proofs = self.bag_proofs(&head, &events, &earlier)?;
+        payload.entries.push(write_json(root, PROOFS, &proofs, "bag proofs")?);
+        let head = head.to_string();
         self.write_custody(root, &events, &head, &mut payload)?;
 
         let oxum = format!("{}.{}", payload.entries.iter().map(|e| e.size).sum::<u64>(), payload.entries.len());
@@ -274,10 +284,15 @@ impl Catalog {
                 return Ok(());
             }
             let subject = e.event.subject();
+            // Time-stamps and witness signatures of heads: the bag proves its
+            // head extends theirs, so they date the events it holds.
+            let attests_head = subject == Some(Subject::Catalog)
+                && matches!(e.event.action(), Action::Timestamped | Action::Witnessed);
             let keep = scope == Scope::All
                 || seq == 1
                 || seq == exported
                 || Some(seq) == audit
+                || attests_head
                 || subject.is_some_and(|s| s.kind() == Some(RecordKind::Actor) || subjects.contains(&s));
             if keep {
                 events.push(e);
@@ -323,11 +338,14 @@ What is inside
                     last audit result of the source catalog
   data/custody/     the custody events of these records (events.jsonl), the
                     signing actors' public keys (actors.json), the bag's head
-                    (head.txt) and the same events as custody.sqlite
+                    (head.txt), a Merkle inclusion proof of every event against
+                    that head (proofs.json) and the same events as custody.sqlite
 
 The head of this bag is {head}
-It is the `exported` event, signed by the exporting actor; its details carry
-the SHA-256 of the manifest lines of every payload file outside data/custody/.
+(SEQ:CHAIN_HASH:TREE_ROOT). It is the `exported` event, signed by the exporting
+actor; its details carry the SHA-256 of the manifest lines of every payload
+file outside data/custody/. The tree root commits to every event of the source
+log up to it, including those this bag leaves out.
 
 How to verify
   1. The bag:          bagit.py --validate THIS_DIR
@@ -337,16 +355,18 @@ How to verify
      verifies the manifests, refuses unsafe paths, recomputes every event's
      hash from its fields (encoding spec: ARCHITECTURE.md, \"Custody encoding\"),
      checks each signature with the exported actor keys, the links between
-     consecutive events, that the head is the `exported` event naming this
-     payload, and that each record equals the replay of its events; only then
-     does it merge the records.
+     consecutive events, each event's inclusion proof against the head's tree
+     root, that the head is the `exported` event naming this payload, and that
+     each record equals the replay of its events; only then does it merge the
+     records. It lists the events withheld (those of other records).
   3. Independently:    python3 tools/verify_chain.py data/custody/custody.sqlite
-     (from the evcat source tree) recomputes every hash and signature with a
-     second implementation. The bag holds only the events of the exported
-     records, so for a partial export it also reports a sequence gap and a
-     broken link wherever other records' events were left out; a bag made with
-     `--all` holds the whole chain and verifies clean.
-  4. Against the source: whoever holds the source catalog proves this head is
+     (from the evcat source tree) recomputes every hash and signature and
+     checks every proof in proofs.json with a second implementation. For a
+     partial export it also reports a sequence gap and a broken link wherever
+     other records' events were left out (the proofs cover those events); a bag
+     made with `--all` holds the whole chain and verifies clean.
+  4. The head itself: compare it with a head the source published, timestamped
+     or had witnessed; whoever holds the source catalog proves this head is
      still in its log, unchanged, with   evcat audit --head {head}
 ",
     )
