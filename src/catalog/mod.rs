@@ -52,6 +52,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0007_media_facts", include_str!("../../schema/0007_media_facts.sql")),
     ("0008_article_metadata", include_str!("../../schema/0008_article_metadata.sql")),
     ("0009_custody_tree", include_str!("../../schema/0009_custody_tree.sql")),
+    ("0012_acquisition", include_str!("../../schema/0012_acquisition.sql")),
 ];
 
 pub const DB_FILE: &str = "catalog.sqlite";
