@@ -13,12 +13,14 @@
 //! - [`articles`]: article import, sentence splitting, evidence-reference detection.
 //! - [`custody`]: canonical event encoding, hash chain, ed25519 signatures.
 //! - [`ingest`]: the `add` pipeline.
+//! - [`acquire`]: records of the archivists' tools: downloader sidecars, foreign bags, hashdeep lists.
 //! - [`audit`]: fixity, chain and record-integrity verification.
 //! - [`fingerprint`]: perceptual fingerprints (PDQ), the near-duplicate rule, thumbnails (pure).
 //! - [`analysis`]: media analysis of held files and near-duplicate search over the catalog.
 //! - [`export`]: BagIt export/import, W3C PROV, ClaimReview, CSV and the HTML report.
 //! - [`timestamp`]: RFC 3161 time-stamp tokens and OpenTimestamps proofs (trusted time).
 
+pub mod acquire;
 pub mod analysis;
 pub mod articles;
 pub mod audit;

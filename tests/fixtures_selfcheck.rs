@@ -203,3 +203,52 @@ fn random_bytes_and_truncate_are_deterministic() {
     assert_eq!(media::truncate(&r, 10), r[..10]);
     assert_eq!(media::truncate(&r, 1000), r);
 }
+
+/// The acquisition fixtures are the tools' own output: yt-dlp stamps its
+/// version and the download time, gallery-dl names its metadata file after the
+/// media file, `wacz create` lists and hashes its resources, hashdeep writes
+/// its own header. If a tool changes what it writes, this fails first.
+#[test]
+fn acquisition_tools_write_their_documented_formats() {
+    use common::tools;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let src = media::make_mp4(tmp.path(), "src.mp4", 1, 160, 120, None);
+
+    let (clip, info) = tools::ytdlp(&src, &tmp.path().join("y"), "7345550011122233344", &[]);
+    let info: Value = serde_json::from_slice(&std::fs::read(info).expect("read info.json")).expect("JSON");
+    assert_eq!(info["extractor_key"], "TikTok");
+    assert!(info["_version"]["version"].is_string(), "yt-dlp stamps its version: {info}");
+    assert!(info["epoch"].is_u64(), "and the download time: {info}");
+    assert_eq!(std::fs::read(&clip).expect("clip"), std::fs::read(&src).expect("src"), "yt-dlp copied the bytes");
+
+    let (_, meta) = tools::gallerydl(&src, &tmp.path().join("g"));
+    let meta: Value = serde_json::from_slice(&std::fs::read(meta).expect("read metadata")).expect("JSON");
+    assert_eq!((meta["category"].as_str(), meta["extension"].as_str()), (Some("twitter"), Some("mp4")));
+    assert_eq!(meta["date"], "2026-03-14 13:52:00", "gallery-dl's date format");
+
+    let wacz =
+        tools::wacz(&tmp.path().join("c.wacz"), "https://example.org/live", &[("https://cdn.example.org/v.mp4", &src)]);
+    let zip = Command::new("unzip").arg("-p").arg(&wacz).arg("datapackage.json").output();
+    // unzip may be absent: python's zipfile is in the venv anyway.
+    let dp =
+        match zip {
+            Ok(o) if o.status.success() => o.stdout,
+            _ => Command::new(tools::venv_python())
+                .args([
+                    "-c",
+                    "import sys,zipfile;sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read('datapackage.json'))",
+                ])
+                .arg(&wacz)
+                .output()
+                .expect("python zipfile")
+                .stdout,
+        };
+    let dp: Value = serde_json::from_slice(&dp).expect("datapackage.json is JSON");
+    let paths: Vec<&str> =
+        dp["resources"].as_array().expect("resources").iter().filter_map(|r| r["path"].as_str()).collect();
+    assert!(paths.contains(&"archive/capture.warc.gz") && paths.contains(&"pages/pages.jsonl"), "{paths:?}");
+
+    let out = tools::hashdeep(tmp.path(), &["-c", "md5,sha256", "src.mp4"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("%%%% HASHDEEP-1.0\n%%%% size,md5,sha256,filename\n"), "{text}");
+}

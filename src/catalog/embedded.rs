@@ -124,6 +124,7 @@ impl EmbedLinker {
                     platform_id: e.platform_id.clone(),
                     author_handle: handle_of(e),
                     posted_at: None,
+                    author_id: None,
                 };
                 let id = evidence::create(
                     w,

@@ -92,13 +92,16 @@ string_enum!(
 );
 
 string_enum!(
-    /// Where a provenance value came from.
+    /// Where a provenance value came from. `sidecar`: the record a download
+    /// tool wrote beside the file (yt-dlp's `.info.json`, gallery-dl's
+    /// metadata, auto-archiver's `metadata.json`).
     Source, "field source" {
         User => "user",
         File => "file",
         Import => "import",
         Detected => "detected",
         Embedded => "embedded",
+        Sidecar => "sidecar",
     }
 );
 
@@ -126,6 +129,8 @@ pub struct Evidence {
     pub platform_id: Option<String>,
     pub author_handle: Option<String>,
     pub posted_at: Option<String>,
+    /// The platform's id of the account (stable where handles change).
+    pub author_id: Option<String>,
     pub status: EvidenceStatus,
     /// Provenance field -> where its value came from.
     pub sources: BTreeMap<String, Source>,
@@ -143,6 +148,8 @@ pub struct Provenance {
     pub author_handle: Option<String>,
     /// Already normalised with [`crate::timefmt::normalize_timestamp`].
     pub posted_at: Option<String>,
+    /// The platform's id of the account.
+    pub author_id: Option<String>,
 }
 
 impl Provenance {
@@ -150,7 +157,7 @@ impl Provenance {
         *self == Provenance::default()
     }
 
-    fn fields(&self) -> [(ProvenanceField, Option<String>); 7] {
+    fn fields(&self) -> [(ProvenanceField, Option<String>); 8] {
         use ProvenanceField as F;
         [
             (F::Title, self.title.clone()),
@@ -160,7 +167,32 @@ impl Provenance {
             (F::PlatformId, self.platform_id.clone()),
             (F::AuthorHandle, self.author_handle.clone()),
             (F::PostedAt, self.posted_at.clone()),
+            (F::AuthorId, self.author_id.clone()),
         ]
+    }
+
+    /// Fill the fields `self` leaves empty from `other`; returns the fields taken.
+    pub fn fill_from(&mut self, other: &Provenance) -> Vec<ProvenanceField> {
+        use ProvenanceField as F;
+        let mut taken = Vec::new();
+        let mut fill = |mine: &mut Option<String>, theirs: &Option<String>, f: ProvenanceField| {
+            if mine.is_none() && theirs.is_some() {
+                *mine = theirs.clone();
+                taken.push(f);
+            }
+        };
+        fill(&mut self.title, &other.title, F::Title);
+        fill(&mut self.description, &other.description, F::Description);
+        fill(&mut self.source_url, &other.source_url, F::SourceUrl);
+        fill(&mut self.platform_id, &other.platform_id, F::PlatformId);
+        fill(&mut self.author_handle, &other.author_handle, F::AuthorHandle);
+        fill(&mut self.posted_at, &other.posted_at, F::PostedAt);
+        fill(&mut self.author_id, &other.author_id, F::AuthorId);
+        if self.platform.is_none() && other.platform.is_some() {
+            self.platform = other.platform;
+            taken.push(F::Platform);
+        }
+        taken
     }
 }
 
@@ -176,6 +208,7 @@ pub enum ProvenanceField {
     PlatformId,
     AuthorHandle,
     PostedAt,
+    AuthorId,
 }
 
 impl ProvenanceField {
@@ -190,6 +223,7 @@ impl ProvenanceField {
             ProvenanceField::PlatformId => "platform_id",
             ProvenanceField::AuthorHandle => "author_handle",
             ProvenanceField::PostedAt => "posted_at",
+            ProvenanceField::AuthorId => "author_id",
         }
     }
 }
@@ -250,6 +284,7 @@ pub struct EvidenceEdit {
     /// RFC 3339, 'YYYY-MM-DD HH:MM' (UTC) or YYYY-MM-DD; normalised with
     /// [`crate::timefmt::normalize_timestamp`] by the edit.
     pub posted_at: Patch<String>,
+    pub author_id: Patch<String>,
 }
 
 impl EvidenceEdit {
@@ -264,6 +299,7 @@ impl EvidenceEdit {
             F::PlatformId => self.platform_id.clear_unless_set(),
             F::AuthorHandle => self.author_handle.clear_unless_set(),
             F::PostedAt => self.posted_at.clear_unless_set(),
+            F::AuthorId => self.author_id.clear_unless_set(),
         };
         if cleared {
             Ok(())
@@ -281,7 +317,7 @@ impl EvidenceEdit {
     }
 
     /// The provenance patches as column text, `posted_at` normalised.
-    fn column_patches(&self) -> Result<[(ProvenanceField, Patch<String>); 7]> {
+    fn column_patches(&self) -> Result<[(ProvenanceField, Patch<String>); 8]> {
         use ProvenanceField as F;
         Ok([
             (F::Title, self.title.clone()),
@@ -291,11 +327,12 @@ impl EvidenceEdit {
             (F::PlatformId, self.platform_id.clone()),
             (F::AuthorHandle, self.author_handle.clone()),
             (F::PostedAt, self.posted_at.clone().map(|t| crate::timefmt::normalize_timestamp("posted-at", &t))?),
+            (F::AuthorId, self.author_id.clone()),
         ])
     }
 }
 
-const SELECT: &str = "SELECT id, kind, title, description, platform, source_url, platform_id, author_handle, posted_at, status, sources, created_at FROM evidence";
+const SELECT: &str = "SELECT id, kind, title, description, platform, source_url, platform_id, author_handle, posted_at, status, sources, created_at, author_id FROM evidence";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Evidence> {
     let kind: String = r.get(1)?;
@@ -311,6 +348,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Evidence> {
         platform_id: r.get(6)?,
         author_handle: r.get(7)?,
         posted_at: r.get(8)?,
+        author_id: r.get(12)?,
         status: status.parse().unwrap_or(EvidenceStatus::Referenced),
         sources: serde_json::from_str(&sources).unwrap_or_default(),
         created_at: r.get(11)?,
@@ -324,6 +362,21 @@ fn text(v: Option<String>) -> V {
 fn sources_json(sources: &BTreeMap<String, Source>) -> String {
     // BTreeMap serialises with sorted keys, so the stored text is canonical.
     serde_json::to_string(sources).unwrap_or_else(|_| "{}".into())
+}
+
+/// The evidence item of a post: same platform and post id, and the same
+/// account id where both sides know one (post ids are per account on some
+/// platforms, e.g. Telegram message numbers).
+pub(crate) fn by_post_in(conn: &rusqlite::Connection, prov: &Provenance) -> Result<Option<EvidenceId>> {
+    let (Some(platform), Some(post)) = (prov.platform, prov.platform_id.as_deref()) else { return Ok(None) };
+    let id = conn
+        .prepare_cached(
+            "SELECT id FROM evidence WHERE platform = ?1 AND platform_id = ?2
+               AND (?3 IS NULL OR author_id IS NULL OR author_id = ?3) ORDER BY id LIMIT 1",
+        )?
+        .query_row(rusqlite::params![platform.as_str(), post, prov.author_id], |r| r.get::<_, i64>(0))
+        .optional()?;
+    Ok(id.map(EvidenceId))
 }
 
 /// Create an evidence item. `source` says where the provenance values came from.

@@ -73,9 +73,12 @@ pub struct FileRecord {
     pub facts: Vec<Fact>,
     /// Content Credentials, when the file carries them.
     pub c2pa: Option<C2pa>,
+    /// The record an acquisition tool left about these bytes.
+    pub acquisition: Option<AcquisitionRecord>,
 }
 
-/// How and by whom bytes were acquired: asserted by the person registering them.
+/// How and by whom bytes were acquired: asserted by the person registering
+/// them, or taken from an acquisition tool's record (then named in `sources`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Acquisition {
     pub acquired_by: Option<String>,
@@ -84,6 +87,35 @@ pub struct Acquisition {
     pub note: Option<String>,
     /// When the bytes were acquired (defaults to registration time).
     pub acquired_at: Option<String>,
+    /// Where a field's value came from when not from the person (`user`):
+    /// field name (`acquired_at`, `tool`, ...) -> source.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sources: BTreeMap<String, Source>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<AcquisitionRecord>,
+}
+
+/// What an acquisition tool recorded about a file beyond the columns: stored
+/// as JSON in `file.acquisition`, shown by `show`, `trace`, PROV and the report.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcquisitionRecord {
+    /// `yt-dlp info.json`, `gallery-dl metadata`, `auto-archiver metadata.json`,
+    /// `instaloader metadata`, `bagit`.
+    pub format: String,
+    /// The file the record was read from, when it is one of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<RecordFile>,
+    /// Field name (as the tool names it) -> value.
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+}
+
+/// A record file: its name and the SHA-256 of its bytes (registered as a
+/// file of the same evidence item when it is a sidecar).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordFile {
+    pub name: String,
+    pub sha256: String,
 }
 
 /// Where registered bytes live and what they were called.
@@ -106,7 +138,7 @@ pub struct FixityTarget {
     pub path: Option<String>,
 }
 
-const SELECT: &str = "SELECT id, evidence_id, sha256, size, media_type, storage, original_name, original_path, width, height, duration_ms, video_codec, audio_codec, captured_at, make, model, gps_lat, gps_lon, orientation, software, acquired_at, acquired_by, method, tool, note, derived_from, sources, created_at, lens, gps_alt, gps_direction, frame_rate, rotation, facts, c2pa FROM file";
+const SELECT: &str = "SELECT id, evidence_id, sha256, size, media_type, storage, original_name, original_path, width, height, duration_ms, video_codec, audio_codec, captured_at, make, model, gps_lat, gps_lon, orientation, software, acquired_at, acquired_by, method, tool, note, derived_from, sources, created_at, lens, gps_alt, gps_direction, frame_rate, rotation, facts, c2pa, acquisition FROM file";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileRecord> {
     let storage: String = r.get(5)?;
@@ -147,6 +179,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileRecord> {
         rotation: r.get(32)?,
         facts: r.get::<_, Option<String>>(33)?.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default(),
         c2pa: r.get::<_, Option<String>>(34)?.and_then(|c| serde_json::from_str(&c).ok()),
+        acquisition: r.get::<_, Option<String>>(35)?.and_then(|j| serde_json::from_str(&j).ok()),
     })
 }
 
@@ -208,12 +241,23 @@ pub(crate) fn register(
         }
         cols.push((name, v));
     }
+    let from = |name: &str| acq.sources.get(name).copied().unwrap_or(Source::User);
     for (name, v) in user_facts {
         if v != V::Null {
-            sources.insert(name.to_string(), Source::User);
+            sources.insert(name.to_string(), from(name));
         }
         cols.push((name, v));
     }
+    if let Some(src) = acq.sources.get("acquired_at").filter(|_| acq.acquired_at.is_some()) {
+        sources.insert("acquired_at".into(), *src);
+    }
+    let record = match &acq.record {
+        Some(r) => V::Text(
+            serde_json::to_string(r).map_err(|e| Error::Json { context: "acquisition record".into(), source: e })?,
+        ),
+        None => V::Null,
+    };
+    cols.push(("acquisition", record));
     let created = now();
     cols.push(("acquired_at", V::Text(acq.acquired_at.clone().unwrap_or_else(|| created.clone()))));
     cols.push(("sources", V::Text(serde_json::to_string(&sources).unwrap_or_else(|_| "{}".into()))));

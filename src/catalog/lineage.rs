@@ -130,7 +130,18 @@ impl Catalog {
         })?;
         Ok(true)
     }
+}
 
+/// Record, inside a write, that a file registered in the same transaction
+/// derives from `from` (a sidecar from its media file): a new file has no
+/// children, so no cycle is possible.
+pub(crate) fn derive_in(w: &mut super::Writer<'_>, file: FileId, from: FileId, how: &str) -> Result<()> {
+    let extra = serde_json::json!({ "how": how, "from": from.to_string() });
+    w.update_row(RecordKind::File, file.0, &[("derived_from", V::Integer(from.0))], Action::Derived, None, extra)?;
+    Ok(())
+}
+
+impl Catalog {
     /// Refuse a derivation of `file` from `from` when `from` already derives
     /// (transitively) from `file`.
     fn refuse_cycle(&self, file: FileId, from: FileId) -> Result<()> {

@@ -53,6 +53,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0008_article_metadata", include_str!("../../schema/0008_article_metadata.sql")),
     ("0009_custody_tree", include_str!("../../schema/0009_custody_tree.sql")),
     ("0010_fingerprint_parts", include_str!("../../schema/0010_fingerprint_parts.sql")),
+    ("0011_acquisition", include_str!("../../schema/0011_acquisition.sql")),
 ];
 
 pub const DB_FILE: &str = "catalog.sqlite";

@@ -32,6 +32,7 @@ impl RecordKind {
                 "status",
                 "sources",
                 "created_at",
+                "author_id",
             ],
             RecordKind::File => &[
                 "evidence_id",
@@ -69,6 +70,8 @@ impl RecordKind {
                 "rotation",
                 "facts",
                 "c2pa",
+                // 0011_acquisition
+                "acquisition",
             ],
             RecordKind::Article => &[
                 "title",

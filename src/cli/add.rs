@@ -108,18 +108,34 @@ pub fn add(ctx: &Ctx, a: AddArgs) -> Result<u8> {
         let mut s = String::new();
         for item in &report.items {
             match item {
-                AddItem::Registered { path, file, evidence, sha256, size, media_type, warnings } => {
+                AddItem::Registered {
+                    path,
+                    file,
+                    evidence,
+                    sha256,
+                    size,
+                    media_type,
+                    warnings,
+                    sidecar,
+                    sidecar_of,
+                    new_capture,
+                } => {
                     if !ctx.out.quiet && (!many || ctx.out.verbose) {
+                        let what = match (sidecar_of, new_capture) {
+                            (Some(of), _) => format!("  sidecar of {of}: {file}"),
+                            (None, true) => format!("registered {file} (new capture of {evidence})"),
+                            (None, false) => format!("registered {file} ({evidence})"),
+                        };
+                        let from = sidecar.map(|f| format!(" [provenance from {f}]")).unwrap_or_default();
                         s.push_str(&format!(
-                            "registered {file} ({evidence}) {} {media_type} {} {path}\n",
+                            "{what} {} {media_type} {} {path}{from}\n",
                             &sha256[..12],
                             human_bytes(*size)
                         ));
                     }
-                    if ctx.out.verbose {
-                        for w in warnings {
-                            s.push_str(&format!("  warning: {w}\n"));
-                        }
+                    // Sidecar disagreements and unverifiable hashes matter to every reader.
+                    for w in warnings.iter().filter(|_| ctx.out.verbose || sidecar.is_some()) {
+                        s.push_str(&format!("  warning: {w}\n"));
                     }
                 }
                 AddItem::AlreadyRegistered { path, file, evidence, sha256 }

@@ -382,6 +382,14 @@ pub fn trace(ctx: &Ctx, a: TraceArgs) -> Result<u8> {
                     human_bytes(f.size),
                     tf.fixity
                 ));
+                if let Some(r) = &f.acquisition {
+                    let tool = f.tool.as_deref().map(|t| format!(" by {t}")).unwrap_or_default();
+                    let from = r.record.as_ref().map(|x| format!(" ({})", x.name)).unwrap_or_default();
+                    s.push_str(&format!(
+                        "{pad}{fp}   acquired {}{tool}, recorded in {}{from}\n",
+                        f.acquired_at, r.format
+                    ));
+                }
                 s.push_str(&format!("{pad}{fp}   {}\n", summary_text(&tf.custody)));
             }
         }

@@ -34,6 +34,9 @@ pub struct ProvenanceArgs {
     /// Account that posted it.
     #[arg(long)]
     pub author: Option<String>,
+    /// The platform's own id of that account (stays when the handle changes).
+    #[arg(long, value_name = "ID")]
+    pub author_id: Option<String>,
     /// When it was posted (RFC 3339, 'YYYY-MM-DD HH:MM' UTC, or YYYY-MM-DD).
     #[arg(long, value_name = "TIME")]
     pub posted_at: Option<String>,
@@ -50,6 +53,7 @@ impl ProvenanceArgs {
             platform_id: self.platform_id,
             author_handle: self.author,
             posted_at: opt_time("posted-at", self.posted_at)?,
+            author_id: self.author_id,
         })
     }
 
@@ -63,6 +67,7 @@ impl ProvenanceArgs {
             platform_id: Patch::set_or_keep(self.platform_id),
             author_handle: Patch::set_or_keep(self.author),
             posted_at: Patch::set_or_keep(self.posted_at),
+            author_id: Patch::set_or_keep(self.author_id),
             ..EvidenceEdit::default()
         }
     }
@@ -97,6 +102,7 @@ impl AcquisitionArgs {
             tool: self.tool,
             note: self.note,
             acquired_at: opt_time("acquired-at", self.acquired_at)?,
+            ..Acquisition::default()
         })
     }
 }
@@ -126,6 +132,8 @@ pub enum ClearField {
     #[value(alias = "platform_id")]
     PlatformId,
     Author,
+    #[value(alias = "author_id")]
+    AuthorId,
     #[value(alias = "posted_at")]
     PostedAt,
     /// Accepted only to say why not: every evidence item has a kind.
@@ -145,6 +153,7 @@ impl ClearField {
             ClearField::Url => ProvenanceField::SourceUrl,
             ClearField::PlatformId => ProvenanceField::PlatformId,
             ClearField::Author => ProvenanceField::AuthorHandle,
+            ClearField::AuthorId => ProvenanceField::AuthorId,
             ClearField::PostedAt => ProvenanceField::PostedAt,
             ClearField::Kind => return Err(Error::invalid("evidence field", "kind", "kind cannot be cleared")),
             ClearField::Status => return Err(Error::invalid("evidence field", "status", "status cannot be cleared")),

@@ -288,13 +288,28 @@ fn file_fields(f: &FileRecord) -> String {
         ("rotation", f.rotation.map(|r| format!("{r}°"))),
         ("orientation", f.orientation.map(|o| o.to_string())),
         ("software", f.software.clone()),
-        ("acquired at", Some(f.acquired_at.clone())),
+        ("acquired at", Some(format!("{}{}", f.acquired_at, src("acquired_at")))),
         ("acquired by", f.acquired_by.as_ref().map(|c| format!("{c}{}", src("acquired_by")))),
-        ("method", f.method.clone()),
-        ("tool", f.tool.clone()),
+        ("method", f.method.as_ref().map(|c| format!("{c}{}", src("method")))),
+        ("tool", f.tool.as_ref().map(|c| format!("{c}{}", src("tool")))),
         ("note", f.note.clone()),
         ("derived from", f.derived_from.map(|d| d.to_string())),
-    ])
+    ]) + &f.acquisition.as_ref().map(record_text).unwrap_or_default()
+}
+
+/// The acquisition tool's record of a file: its format, the file it was
+/// read from, and every field it gave that has no column of its own.
+pub fn record_text(r: &evcat::catalog::files::AcquisitionRecord) -> String {
+    let mut s = format!("  record       {}", r.format);
+    if let Some(f) = &r.record {
+        s.push_str(&format!(" ({} sha256:{})", f.name, &f.sha256[..f.sha256.len().min(16)]));
+    }
+    s.push('\n');
+    let rows: Vec<(&str, Option<String>)> = r.fields.iter().map(|(k, v)| (k.as_str(), Some(v.clone()))).collect();
+    for line in fields(&rows).lines() {
+        s.push_str(&format!("  {line}\n"));
+    }
+    s
 }
 
 fn evidence_fields(e: &Evidence) -> String {
@@ -306,8 +321,9 @@ fn evidence_fields(e: &Evidence) -> String {
         ("description", e.description.as_ref().map(|v| format!("{v}{}", src("description")))),
         ("platform", e.platform.as_ref().map(|v| format!("{v}{}", src("platform")))),
         ("url", e.source_url.as_ref().map(|v| format!("{v}{}", src("source_url")))),
-        ("platform id", e.platform_id.clone()),
+        ("platform id", e.platform_id.as_ref().map(|v| format!("{v}{}", src("platform_id")))),
         ("author", e.author_handle.as_ref().map(|v| format!("{v}{}", src("author_handle")))),
+        ("author id", e.author_id.as_ref().map(|v| format!("{v}{}", src("author_id")))),
         ("posted at", e.posted_at.as_ref().map(|v| format!("{v}{}", src("posted_at")))),
         ("recorded", Some(e.created_at.clone())),
     ])

@@ -62,6 +62,18 @@ impl Doc {
     }
 }
 
+/// Where each field came from, as one PROV literal (`platform=sidecar; title=file`):
+/// PROV-JSON attribute values are literals, not objects.
+fn sources_text(sources: &std::collections::BTreeMap<String, crate::catalog::evidence::Source>) -> Option<String> {
+    (!sources.is_empty()).then(|| sources.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; "))
+}
+
+/// A record field's name as a PROV qualified-name local part (bag-info's
+/// `Source-Organization` becomes `source_organization`).
+fn prov_name(k: &str) -> String {
+    k.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect()
+}
+
 /// The PROV-JSON document of a selection.
 pub fn prov_document(cat: &Catalog, sel: &Selection) -> Result<Value> {
     let catalog_id = cat.meta("catalog_id")?.unwrap_or_default();
@@ -77,6 +89,8 @@ pub fn prov_document(cat: &Catalog, sel: &Selection) -> Result<Value> {
         put(&mut m, "evcat:source_url", e.source_url.clone());
         put(&mut m, "evcat:platform_id", e.platform_id.clone());
         put(&mut m, "evcat:posted_at", e.posted_at.clone());
+        put(&mut m, "evcat:author_id", e.author_id.clone());
+        put(&mut m, "evcat:sources", sources_text(&e.sources));
         d.entity.insert(format!("cat:{}", e.id), Value::Object(m));
         if let Some(h) = &e.author_handle {
             let agent = local("author", &format!("{}-{h}", e.platform.as_deref().unwrap_or("web")));
@@ -117,6 +131,18 @@ pub fn prov_document(cat: &Catalog, sel: &Selection) -> Result<Value> {
         a.insert("prov:startTime".into(), Value::String(f.acquired_at.clone()));
         put(&mut a, "evcat:method", f.method.clone());
         put(&mut a, "evcat:tool", f.tool.clone());
+        // The tool's own record of the acquisition, field by field.
+        if let Some(r) = &f.acquisition {
+            a.insert("evcat:record_format".into(), Value::String(r.format.clone()));
+            if let Some(file) = &r.record {
+                a.insert("evcat:record_file".into(), Value::String(file.name.clone()));
+                a.insert("evcat:record_sha256".into(), Value::String(file.sha256.clone()));
+            }
+            for (k, v) in &r.fields {
+                a.insert(format!("evcat:record_{}", prov_name(k)), Value::String(v.clone()));
+            }
+        }
+        put(&mut a, "evcat:sources", sources_text(&f.sources));
         d.activity.insert(act.clone(), Value::Object(a));
         d.rel("wasGeneratedBy", json!({ "prov:entity": fid, "prov:activity": act, "prov:time": f.acquired_at }));
         let ev = format!("cat:{}", f.evidence_id);

@@ -367,7 +367,8 @@ pub fn render(cat: &Catalog, sel: &Selection, scope: Scope) -> Result<(String, V
             opt(&e.title, "title"),
             opt(&e.platform, "platform"),
             e.source_url.as_deref().map(url_html).unwrap_or_default(),
-            opt(&e.author_handle, "author_handle"),
+            opt(&e.author_handle, "author_handle")
+                + &e.author_id.as_deref().map(|i| format!(" (id {}{})", esc(i), src("author_id"))).unwrap_or_default(),
             opt(&e.posted_at, "posted_at")
         );
     }
@@ -396,6 +397,20 @@ pub fn render(cat: &Catalog, sel: &Selection, scope: Scope) -> Result<(String, V
     }
     h.push("</table>");
     h.push(&credentials_html(sel.files.values()));
+    let recorded: Vec<_> = sel.files.values().filter_map(|f| f.acquisition.as_ref().map(|r| (f, r))).collect();
+    if !recorded.is_empty() {
+        h.push("<h3>Acquisition records</h3><table><tr><th>File</th><th>Record</th><th>Fields</th></tr>");
+        for (f, r) in recorded {
+            let from = r
+                .record
+                .as_ref()
+                .map(|x| format!(" ({}, <code>{}</code>)", esc(&x.name), esc(&x.sha256)))
+                .unwrap_or_default();
+            let rows: String = r.fields.iter().map(|(k, v)| format!("{}: {}<br>", esc(k), esc(v))).collect();
+            let _ = write!(h.0, "<tr><td>{}</td><td>{}{from}</td><td>{rows}</td></tr>", f.id, esc(&r.format));
+        }
+        h.push("</table>");
+    }
     h.push("</section>");
 
     // Custody timeline of the selected records.

@@ -4,6 +4,7 @@
 pub mod media;
 pub mod realworld;
 pub mod reposts;
+pub mod tools;
 pub mod tsa;
 
 use std::path::{Path, PathBuf};
@@ -138,6 +139,14 @@ pub fn sha256sum(p: &Path) -> String {
     let out = std::process::Command::new("sha256sum").arg(p).output().expect("sha256sum is part of coreutils");
     assert!(out.status.success());
     String::from_utf8_lossy(&out.stdout).split_whitespace().next().unwrap_or_default().to_string()
+}
+
+/// SHA-256 of bytes, hex (through `sha256sum`, the same reference as [`sha256sum`]).
+pub fn sha256_bytes(bytes: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("bytes");
+    std::fs::write(&p, bytes).expect("write");
+    sha256sum(&p)
 }
 
 /// Registered items of an `add --json` report.

@@ -16,15 +16,20 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::acquire::attach::{self, SidecarRef};
+use crate::acquire::sidecar::SidecarFacts;
 use crate::analysis::AnalysisOptions;
-use crate::catalog::evidence::{self, EvidenceKind, EvidenceStatus, Provenance, ProvenanceField, Source};
-use crate::catalog::files::{self, Acquisition, Placement, Storage};
+use crate::catalog::evidence::Provenance;
+use crate::catalog::files::{Acquisition, Placement, Storage};
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::hash::{hash_reader, Sha256};
 use crate::ids::{EvidenceId, FileId};
 use crate::media::{self, MediaFacts};
 use crate::store::Staged;
+
+mod record;
+use record::record_one;
 
 /// Files per transaction: large enough to amortise commits, small enough that
 /// progress is durable often and a kill loses little work.
@@ -62,6 +67,15 @@ pub enum AddItem {
         size: u64,
         media_type: String,
         warnings: Vec<String>,
+        /// The format of the sidecar whose facts became this file's provenance.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        sidecar: Option<&'static str>,
+        /// This file is the sidecar of that file (registered with it).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        sidecar_of: Option<FileId>,
+        /// The evidence item existed: the file is a new capture of the same post.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        new_capture: bool,
     },
     /// The bytes were already registered; nothing new was recorded.
     AlreadyRegistered {
@@ -120,6 +134,7 @@ impl Progress for NoProgress {}
 struct Candidate {
     path: PathBuf,
     size: u64,
+    sidecar: Option<SidecarRef>,
 }
 
 /// Walk the inputs. Regular files become candidates; everything else is
@@ -140,7 +155,7 @@ fn collect(paths: &[PathBuf], follow_links: bool, report: &mut AddReport) -> Vec
             }
         };
         if meta.is_file() {
-            out.push(Candidate { path: root.clone(), size: meta.len() });
+            out.push(Candidate { path: root.clone(), size: meta.len(), sidecar: None });
             continue;
         }
         if !meta.is_dir() {
@@ -178,7 +193,7 @@ fn collect(paths: &[PathBuf], follow_links: bool, report: &mut AddReport) -> Vec
                 continue;
             }
             match entry.metadata() {
-                Ok(m) if m.is_file() => out.push(Candidate { path: entry.into_path(), size: m.len() }),
+                Ok(m) if m.is_file() => out.push(Candidate { path: entry.into_path(), size: m.len(), sidecar: None }),
                 Ok(m) => report.push(AddItem::Failed {
                     path: display(entry.path()),
                     error: format!("not a regular file ({}); skipped", kind_of(&m)),
@@ -187,7 +202,20 @@ fn collect(paths: &[PathBuf], follow_links: bool, report: &mut AddReport) -> Vec
             }
         }
     }
-    out
+    with_sidecars(out)
+}
+
+/// Attach each media file's sidecar and drop the sidecars from the list:
+/// they are registered with their media file, not as files of their own.
+fn with_sidecars(candidates: Vec<Candidate>) -> Vec<Candidate> {
+    let paths: Vec<PathBuf> = candidates.iter().map(|c| c.path.clone()).collect();
+    let (found, used) = attach::pair(&paths);
+    candidates
+        .into_iter()
+        .zip(found)
+        .filter(|(c, _)| !used.contains(&c.path))
+        .map(|(c, sidecar)| Candidate { sidecar, ..c })
+        .collect()
 }
 
 /// The files `add` would consider under `paths` (the same walk and skip
@@ -228,6 +256,19 @@ struct Prepared {
     facts: MediaFacts,
     /// Bytes staged in the store, published once the batch commits.
     staged: Option<Staged>,
+    sidecar: Option<PreparedSidecar>,
+}
+
+/// A media file's sidecar: its own bytes (registered as a file) and its facts.
+struct PreparedSidecar {
+    file: Box<Prepared>,
+    facts: SidecarFacts,
+}
+
+impl Prepared {
+    fn staged(&self) -> impl Iterator<Item = &Staged> {
+        self.staged.iter().chain(self.sidecar.as_ref().and_then(|s| s.file.staged.as_ref()))
+    }
 }
 
 /// A batch: candidate index range and its byte count.
@@ -235,8 +276,51 @@ type BatchRange = (usize, usize, u64);
 /// One candidate after hashing, copying and probing (or why that failed).
 type PreparedItem = (PathBuf, Result<Prepared>);
 
-fn prepare(c: &Candidate, cat_store: &crate::store::Store, in_place: bool) -> Result<Prepared> {
-    let path = &c.path;
+fn prepare(c: &Candidate, cat_store: &crate::store::Store, opts: &AddOptions) -> Result<Prepared> {
+    let in_place = opts.in_place;
+    let mut media = prepare_one(&c.path, cat_store, in_place)?;
+    let Some(sc) = &c.sidecar else { return Ok(media) };
+    let sidecar = prepare_one(&sc.path, cat_store, in_place).and_then(|file| {
+        let name = media.placement.original_name.clone().unwrap_or_default();
+        match attach::read_capped(&file.probe_path(cat_store)).and_then(|bytes| attach::parse(sc, &bytes, &name)) {
+            Ok(facts) => Ok(PreparedSidecar { file: Box::new(file), facts }),
+            Err(e) => {
+                if let Some(st) = &file.staged {
+                    cat_store.discard(st);
+                }
+                Err(e)
+            }
+        }
+    });
+    match sidecar {
+        Ok(s) => {
+            let name = sc.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            media.facts.warnings.extend(crate::acquire::sidecar::cross_check(&s.facts.expect, &media.facts, &name));
+            media.sidecar = Some(s);
+            Ok(media)
+        }
+        Err(e) => {
+            // Nothing half-registered: the media file goes with its sidecar.
+            if let Some(st) = &media.staged {
+                cat_store.discard(st);
+            }
+            Err(e)
+        }
+    }
+}
+
+impl Prepared {
+    /// Where the hashed bytes can be read again: the staged copy, or the file in place.
+    fn probe_path(&self, store: &crate::store::Store) -> PathBuf {
+        match &self.staged {
+            Some(st) => st.readable_path(store),
+            None => self.path.clone(),
+        }
+    }
+}
+
+fn prepare_one(path: &Path, cat_store: &crate::store::Store, in_place: bool) -> Result<Prepared> {
+    let path = &path.to_path_buf();
     // Refuse anything that stopped being a regular file since the walk (a FIFO
     // swapped in would block the open forever).
     let meta = fs::metadata(path).map_err(|e| Error::io("stat", path, e))?;
@@ -291,6 +375,7 @@ fn prepare(c: &Candidate, cat_store: &crate::store::Store, in_place: bool) -> Re
         },
         facts,
         staged,
+        sidecar: None,
     })
 }
 
@@ -340,8 +425,7 @@ impl Catalog {
         // Created on the first large-file batch only: small-file runs never need it.
         let io_pool = std::sync::OnceLock::new();
         let prepare_batch = |(s, e, bytes): BatchRange| -> Vec<PreparedItem> {
-            let run =
-                || candidates[s..e].par_iter().map(|c| (c.path.clone(), prepare(c, &store, opts.in_place))).collect();
+            let run = || candidates[s..e].par_iter().map(|c| (c.path.clone(), prepare(c, &store, opts))).collect();
             let large = !opts.in_place && bytes / (e - s).max(1) as u64 >= crate::store::DIRECT_MIN_SIZE;
             match large.then(|| io_pool.get_or_init(|| store.io_thread_pool(4)).as_ref()).flatten() {
                 Some(pool) => pool.install(run),
@@ -349,7 +433,7 @@ impl Catalog {
             }
         };
         let staged_of = |prepared: &[PreparedItem]| -> Vec<Staged> {
-            prepared.iter().filter_map(|(_, r)| r.as_ref().ok().and_then(|p| p.staged.clone())).collect()
+            prepared.iter().filter_map(|(_, r)| r.as_ref().ok()).flat_map(|p| p.staged().cloned()).collect()
         };
 
         // Pipeline, per batch N (one SQLite transaction, serial):
@@ -465,51 +549,7 @@ impl Catalog {
                         continue;
                     }
                 };
-                let sha_hex = p.placement.sha256.to_hex();
-                if let Some(existing) = files::by_sha_in(&w.tx, &p.placement.sha256)? {
-                    items.push(AddItem::AlreadyRegistered {
-                        path: display(&p.path),
-                        file: existing.id,
-                        evidence: existing.evidence_id,
-                        sha256: sha_hex,
-                    });
-                    continue;
-                }
-                let evidence_id = match opts.evidence {
-                    Some(e) => e,
-                    None => {
-                        let mut prov = opts.provenance.clone();
-                        let title_from_name = prov.title.is_none();
-                        if title_from_name {
-                            prov.title = p.placement.original_name.clone();
-                        }
-                        // A title taken from the file's name is not a person's assertion.
-                        let overrides: &[(ProvenanceField, Source)] =
-                            if title_from_name { &[(ProvenanceField::Title, Source::File)] } else { &[] };
-                        evidence::create(
-                            w,
-                            EvidenceKind::from(p.facts.kind),
-                            EvidenceStatus::Acquired,
-                            &prov,
-                            Source::User,
-                            overrides,
-                            serde_json::json!({ "file_sha256": sha_hex }),
-                        )?
-                    }
-                };
-                let file = files::register(w, evidence_id, &p.placement, &p.facts, &opts.acquisition)?;
-                if opts.evidence.is_some() {
-                    evidence::mark_acquired(w, evidence_id, &sha_hex)?;
-                }
-                items.push(AddItem::Registered {
-                    path: display(&p.path),
-                    file,
-                    evidence: evidence_id,
-                    sha256: sha_hex,
-                    size: p.placement.size,
-                    media_type: p.facts.media_type.clone(),
-                    warnings: p.facts.warnings.clone(),
-                });
+                items.extend(record_one(w, p, opts)?);
             }
             before_commit()?;
             Ok(items)

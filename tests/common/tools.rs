@@ -1,0 +1,89 @@
+//! Fixtures written by the archivists' own tools (yt-dlp, gallery-dl,
+//! warcio + wacz, bagit.py, hashdeep), on local files only. The Python tools
+//! live in the interop venv made by `.ci/install-test-deps`; a missing tool
+//! fails the test that needs it with the command to run, never skips it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The interop venv's python (`$EVCAT_TEST_VENV` or `target/interop-venv`).
+pub fn venv_python() -> PathBuf {
+    let venv = std::env::var_os("EVCAT_TEST_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/interop-venv"));
+    let py = venv.join("bin/python");
+    assert!(
+        py.exists(),
+        "{} is missing: the acquisition tests need a Python venv with yt-dlp, gallery-dl, warcio, wacz and bagit; run `bash .ci/install-test-deps`",
+        py.display()
+    );
+    py
+}
+
+fn checked(what: &str, out: Output) -> Output {
+    assert!(
+        out.status.success(),
+        "{what} failed ({:?}); run `bash .ci/install-test-deps`\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn fixture_script(args: &[&str]) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/acquire_fixtures.py");
+    let out = Command::new(venv_python()).arg(script).args(args).output().expect("run the venv's python");
+    checked(&format!("acquire_fixtures.py {args:?}"), out);
+}
+
+/// yt-dlp "downloads" `src` into `outdir` as TikTok post `id` and writes its
+/// `.info.json`; `overrides` are `key=JSON` changes to the loaded info dict.
+/// Returns (media file, info.json), named `clip [ID].EXT` like yt-dlp's
+/// `%(title)s [%(id)s]` template.
+pub fn ytdlp(src: &Path, outdir: &Path, id: &str, overrides: &[&str]) -> (PathBuf, PathBuf) {
+    let mut args = vec!["ytdlp", super::s(src), super::s(outdir), id];
+    args.extend_from_slice(overrides);
+    fixture_script(&args);
+    let ext = src.extension().and_then(|e| e.to_str()).unwrap_or("mp4");
+    let media = outdir.join(format!("clip [{id}].{ext}"));
+    let info = outdir.join(format!("clip [{id}].info.json"));
+    assert!(media.is_file() && info.is_file(), "yt-dlp wrote no {} / {}", media.display(), info.display());
+    (media, info)
+}
+
+/// gallery-dl downloads `src` (served on 127.0.0.1) as a tweet with
+/// `--write-metadata`: returns (media, its `.EXT.json`).
+pub fn gallerydl(src: &Path, outdir: &Path) -> (PathBuf, PathBuf) {
+    fixture_script(&["gallerydl", super::s(src), super::s(outdir)]);
+    let ext = src.extension().and_then(|e| e.to_str()).unwrap_or("mp4");
+    let media = outdir.join(format!("1768000000000000042_1.{ext}"));
+    let meta = outdir.join(format!("1768000000000000042_1.{ext}.json"));
+    assert!(media.is_file() && meta.is_file(), "gallery-dl wrote no {} / {}", media.display(), meta.display());
+    (media, meta)
+}
+
+/// A WACZ made by `wacz create` from a WARC that warcio wrote: an HTML page
+/// at `page_url` and each `(url, file)` as an HTTP 200 response.
+pub fn wacz(out: &Path, page_url: &str, media: &[(&str, &Path)]) -> PathBuf {
+    let pairs: Vec<String> = media.iter().map(|(u, p)| format!("{u}={}", p.display())).collect();
+    let mut args = vec!["wacz", super::s(out), page_url];
+    args.extend(pairs.iter().map(String::as_str));
+    fixture_script(&args);
+    out.to_path_buf()
+}
+
+/// `bagit.py` from the venv with `args` (e.g. `--md5 --sha512 DIR` to make a bag).
+pub fn bagit(args: &[&str]) -> Output {
+    let out = Command::new(venv_python()).args(["-m", "bagit", "--quiet"]).args(args).output().expect("run bagit.py");
+    checked(&format!("bagit.py {args:?}"), out)
+}
+
+/// `hashdeep ARGS` (Debian's hashdeep package) run in `cwd`: its stdout.
+pub fn hashdeep(cwd: &Path, args: &[&str]) -> Output {
+    Command::new("hashdeep")
+        .current_dir(cwd)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("hashdeep is not installed ({e}); run `bash .ci/install-test-deps`"))
+}
