@@ -16,6 +16,8 @@ const ARTICLE: &str = "The ferry report.\n\nA clip posted on TikTok shows a guar
 /// A running `evcat serve`, stopped with SIGTERM on drop.
 struct Server {
     child: Child,
+    /// Kept open: the server's later output must not hit a closed pipe.
+    _out: BufReader<std::process::ChildStdout>,
     host: String,
     token: String,
 }
@@ -49,11 +51,12 @@ impl Server {
             .spawn()
             .expect("spawn evcat serve");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("read the URL line");
+        let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+        out.read_line(&mut line).expect("read the URL line");
         let url = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap_or_else(|| panic!("no URL in {line:?}"));
         let rest = url.trim_start_matches("http://");
         let (host, query) = rest.split_once("/?token=").expect("URL with token");
-        Server { child, host: host.to_string(), token: query.trim().to_string() }
+        Server { child, _out: out, host: host.to_string(), token: query.trim().to_string() }
     }
 
     /// Send raw `head` (request line + headers, no final blank line) and body.
@@ -203,7 +206,10 @@ fn marking_a_span_records_exact_byte_offsets_and_a_custody_event() {
     assert_eq!(claim["end_byte"], end);
     assert_eq!(claim["text"], quote);
     let log = c.ok(&["log"]);
-    assert!(log.contains(&format!("C{id}")), "a signed custody event names the claim: {log}");
+    assert!(
+        log.lines().any(|l| l.contains("marked") && l.contains(&format!("claim:{id} ")) && l.contains("by tester")),
+        "a signed custody event by the serving actor names the claim: {log}"
+    );
 }
 
 #[test]

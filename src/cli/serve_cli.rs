@@ -38,14 +38,15 @@ pub fn serve_cmd(ctx: &Ctx, a: ServeArgs) -> Result<u8> {
     serve(cat, &opts, |addr, token| {
         let shown = if addr.ip().is_unspecified() { SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port()) } else { addr };
         let url = format!("http://{shown}/?token={token}");
-        // Printed before the first request is accepted; a test or script reads this line.
-        if json {
-            println!("{}", serde_json::json!({ "url": url, "listen": addr.to_string(), "read_only": opts.read_only }));
+        // Printed before the first request is accepted; a test or script reads this
+        // line. Write errors (a closed pipe) are ignored: they must not stop the server.
+        let mut out = std::io::stdout();
+        let _ = if json {
+            writeln!(out, "{}", serde_json::json!({ "url": url, "listen": addr.to_string(), "read_only": opts.read_only }))
         } else {
-            println!("evcat serve: open {url}");
-            println!("(the token works once; stop with Ctrl-C)");
-        }
-        let _ = std::io::stdout().flush();
+            writeln!(out, "evcat serve: open {url}\n(the token works once; stop with Ctrl-C)")
+        };
+        let _ = out.flush();
     })?;
     Ok(0)
 }
