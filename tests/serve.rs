@@ -53,7 +53,8 @@ impl Server {
         let mut line = String::new();
         let mut out = BufReader::new(child.stdout.take().expect("stdout"));
         out.read_line(&mut line).expect("read the URL line");
-        let url = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap_or_else(|| panic!("no URL in {line:?}"));
+        let url =
+            line.split_whitespace().find(|w| w.starts_with("http://")).unwrap_or_else(|| panic!("no URL in {line:?}"));
         let rest = url.trim_start_matches("http://");
         let (host, query) = rest.split_once("/?token=").expect("URL with token");
         Server { child, _out: out, host: host.to_string(), token: query.trim().to_string() }
@@ -75,7 +76,8 @@ impl Server {
             httparse::Status::Complete(n) => n,
             httparse::Status::Partial => panic!("partial response: {}", String::from_utf8_lossy(&buf)),
         };
-        let headers = r.headers.iter().map(|h| (h.name.to_string(), String::from_utf8_lossy(h.value).into_owned())).collect();
+        let headers =
+            r.headers.iter().map(|h| (h.name.to_string(), String::from_utf8_lossy(h.value).into_owned())).collect();
         Resp { status: r.code.expect("status"), headers, body: buf[n..].to_vec() }
     }
 
@@ -111,7 +113,8 @@ impl Server {
 
     /// SIGTERM, and the exit status (a clean stop is 0).
     fn stop(mut self) -> std::process::ExitStatus {
-        let st = std::process::Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().expect("kill");
+        let st =
+            std::process::Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().expect("kill");
         assert!(st.success());
         let code = self.child.wait().expect("wait");
         let mut err = String::new();
@@ -164,10 +167,20 @@ fn posts_need_the_csrf_token_and_a_same_origin() {
     let cookie = srv.login();
     let csrf = srv.csrf(&cookie);
     assert_eq!(srv.post("/claims/1/status", &cookie, "status=confirmed", "").status, 403);
-    let cross = srv.post("/claims/1/status", &cookie, &format!("csrf={csrf}&status=confirmed"), "\r\nOrigin: http://evil.example");
+    let cross = srv.post(
+        "/claims/1/status",
+        &cookie,
+        &format!("csrf={csrf}&status=confirmed"),
+        "\r\nOrigin: http://evil.example",
+    );
     assert_eq!(cross.status, 403);
     assert!(cross.text().contains("Cross-site"));
-    let ok = srv.post("/claims/1/status", &cookie, &format!("csrf={csrf}&status=confirmed"), &format!("\r\nOrigin: http://{}", srv.host));
+    let ok = srv.post(
+        "/claims/1/status",
+        &cookie,
+        &format!("csrf={csrf}&status=confirmed"),
+        &format!("\r\nOrigin: http://{}", srv.host),
+    );
     assert_eq!(ok.status, 303, "{}", ok.text());
     let bad = srv.post("/claims/1/status", &cookie, &format!("csrf={csrf}&status=asserted"), "");
     assert_eq!(bad.status, 400);
@@ -221,7 +234,10 @@ fn catalog_text_is_escaped() {
     for path in ["/", "/articles/1", "/search?q=script"] {
         let page = srv.get(path, Some(&cookie), "").text();
         assert!(!page.contains("<script>alert"), "{path}: {page}");
-        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;") || path.starts_with("/search"), "{path}: {page}");
+        assert!(
+            page.contains("&lt;script&gt;alert(1)&lt;/script&gt;") || path.starts_with("/search"),
+            "{path}: {page}"
+        );
     }
     let page = srv.get("/search?q=%3Cscript%3E", Some(&cookie), "").text();
     assert!(!page.contains("<script>") && page.contains("&lt;script&gt;"), "the query is escaped too: {page}");
@@ -270,7 +286,9 @@ fn read_only_refuses_every_write_and_huge_bodies_are_refused() {
     let srv = Server::start(&c, &["--read-only"]);
     let cookie = srv.login();
     let csrf = srv.csrf(&cookie);
-    for (path, form) in [("/claims/1/status", "status=confirmed".to_string()), ("/articles/1/claims", "start=0&end=5".to_string())] {
+    for (path, form) in
+        [("/claims/1/status", "status=confirmed".to_string()), ("/articles/1/claims", "start=0&end=5".to_string())]
+    {
         let r = srv.post(path, &cookie, &format!("csrf={csrf}&{form}"), "");
         assert_eq!(r.status, 403, "{path}");
         assert!(r.text().contains("--read-only"), "{}", r.text());

@@ -158,7 +158,10 @@ impl Catalog {
                 return Err(Error::invalid(
                     "claim span",
                     span,
-                    format!("{article} body is {} bytes; the span must lie inside it on character boundaries", a.body.len()),
+                    format!(
+                        "{article} body is {} bytes; the span must lie inside it on character boundaries",
+                        a.body.len()
+                    ),
                 ))
             }
             Some(t) if t.trim().is_empty() => return Err(Error::invalid("claim span", span, "it selects no text")),

@@ -36,13 +36,21 @@ pub fn serve_cmd(ctx: &Ctx, a: ServeArgs) -> Result<u8> {
     let opts = ServeOptions { listen: SocketAddr::new(a.listen, a.port), read_only: a.read_only };
     let json = ctx.out.json;
     serve(cat, &opts, |addr, token| {
-        let shown = if addr.ip().is_unspecified() { SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port()) } else { addr };
+        let shown = if addr.ip().is_unspecified() {
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port())
+        } else {
+            addr
+        };
         let url = format!("http://{shown}/?token={token}");
         // Printed before the first request is accepted; a test or script reads this
         // line. Write errors (a closed pipe) are ignored: they must not stop the server.
         let mut out = std::io::stdout();
         let _ = if json {
-            writeln!(out, "{}", serde_json::json!({ "url": url, "listen": addr.to_string(), "read_only": opts.read_only }))
+            writeln!(
+                out,
+                "{}",
+                serde_json::json!({ "url": url, "listen": addr.to_string(), "read_only": opts.read_only })
+            )
         } else {
             writeln!(out, "evcat serve: open {url}\n(the token works once; stop with Ctrl-C)")
         };

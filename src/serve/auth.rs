@@ -82,7 +82,8 @@ impl Secrets {
         let port = self.addr.port();
         let ip = self.addr.ip();
         let allowed = [format!("{ip}:{port}"), format!("[{ip}]:{port}"), format!("localhost:{port}")];
-        allowed.iter().any(|a| a.eq_ignore_ascii_case(host)) || (ip.is_unspecified() && host.ends_with(&format!(":{port}")))
+        allowed.iter().any(|a| a.eq_ignore_ascii_case(host))
+            || (ip.is_unspecified() && host.ends_with(&format!(":{port}")))
     }
 }
 
@@ -116,7 +117,10 @@ async fn decide(state: &super::AppState, req: Request, next: Next) -> Response {
     }
     if let Some(t) = query_token(&req) {
         if !s.take_token(&t) {
-            return deny(StatusCode::FORBIDDEN, "This access token is wrong or was already used; restart evcat serve for a new one.");
+            return deny(
+                StatusCode::FORBIDDEN,
+                "This access token is wrong or was already used; restart evcat serve for a new one.",
+            );
         }
         // Strip the token from the address bar and history.
         let cookie = format!("{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/", s.session);

@@ -105,7 +105,8 @@ pub fn serve(catalog: Catalog, opts: &ServeOptions, ready: impl FnOnce(SocketAdd
         let listener = tokio::net::TcpListener::bind(opts.listen)
             .await
             .map_err(|e| Error::io("listening on", opts.listen.to_string(), e))?;
-        let addr = listener.local_addr().map_err(|e| Error::io("reading the address of", opts.listen.to_string(), e))?;
+        let addr =
+            listener.local_addr().map_err(|e| Error::io("reading the address of", opts.listen.to_string(), e))?;
         let auth = auth::Secrets::new(addr)?;
         ready(addr, &auth.one_time_token());
         let state = Arc::new(AppState { catalog: Mutex::new(catalog), auth, read_only: opts.read_only });

@@ -36,7 +36,11 @@ fn parse_range(v: &str, len: u64) -> Option<(u64, u64)> {
     (start <= end && start < len).then_some((start, end))
 }
 
-pub(crate) async fn object(State(state): State<super::State>, Path(sha): Path<String>, headers: HeaderMap) -> WebResult<Response> {
+pub(crate) async fn object(
+    State(state): State<super::State>,
+    Path(sha): Path<String>,
+    headers: HeaderMap,
+) -> WebResult<Response> {
     let Ok(sha) = sha.parse::<Sha256>() else {
         return Ok(pages::message(StatusCode::NOT_FOUND, "Not found", "Objects are addressed by their full SHA-256."));
     };
@@ -79,7 +83,11 @@ pub(crate) async fn object(State(state): State<super::State>, Path(sha): Path<St
     f.seek(SeekFrom::Start(start)).map_err(io)?;
     f.read_exact(&mut buf).map_err(io)?;
     // The name is only a suggestion for "save as"; strip what would break the header.
-    let safe: String = name.unwrap_or_else(|| sha.to_string()).chars().filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\' || *c == ' ').collect();
+    let safe: String = name
+        .unwrap_or_else(|| sha.to_string())
+        .chars()
+        .filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\' || *c == ' ')
+        .collect();
     let mut b = Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, media_type)

@@ -160,7 +160,11 @@ pub(crate) struct MarkForm {
     end: usize,
 }
 
-pub(crate) async fn mark_claim(State(state): State<super::State>, Path(id): Path<i64>, Form(f): Form<MarkForm>) -> WebResult<Response> {
+pub(crate) async fn mark_claim(
+    State(state): State<super::State>,
+    Path(id): Path<i64>,
+    Form(f): Form<MarkForm>,
+) -> WebResult<Response> {
     if let Err(r) = auth::check_csrf(&state, &f.csrf) {
         return Ok(r);
     }
@@ -175,7 +179,11 @@ pub(crate) struct StatusForm {
     status: String,
 }
 
-pub(crate) async fn claim_status(State(state): State<super::State>, Path(id): Path<i64>, Form(f): Form<StatusForm>) -> WebResult<Response> {
+pub(crate) async fn claim_status(
+    State(state): State<super::State>,
+    Path(id): Path<i64>,
+    Form(f): Form<StatusForm>,
+) -> WebResult<Response> {
     if let Err(r) = auth::check_csrf(&state, &f.csrf) {
         return Ok(r);
     }
