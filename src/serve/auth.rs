@@ -150,11 +150,12 @@ async fn decide(state: &super::AppState, req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-/// Every POST form carries `csrf`; handlers call this first.
-pub(crate) fn check_csrf(state: &super::AppState, presented: &str) -> std::result::Result<(), Response> {
-    if same(presented, &state.auth.csrf) {
-        Ok(())
-    } else {
-        Err(deny(StatusCode::FORBIDDEN, "Missing or wrong CSRF token: reload the page and try again."))
-    }
+/// Every POST form carries `csrf`; handlers check it first and answer with
+/// [`csrf_refused`] when it is missing or wrong.
+pub(crate) fn csrf_ok(state: &super::AppState, presented: &str) -> bool {
+    same(presented, &state.auth.csrf)
+}
+
+pub(crate) fn csrf_refused() -> Response {
+    deny(StatusCode::FORBIDDEN, "Missing or wrong CSRF token: reload the page and try again.")
 }

@@ -165,8 +165,8 @@ pub(crate) async fn mark_claim(
     Path(id): Path<i64>,
     Form(f): Form<MarkForm>,
 ) -> WebResult<Response> {
-    if let Err(r) = auth::check_csrf(&state, &f.csrf) {
-        return Ok(r);
+    if !auth::csrf_ok(&state, &f.csrf) {
+        return Ok(auth::csrf_refused());
     }
     let marked = state.catalog().add_claim_span(ArticleId(id), f.start, f.end)?;
     Ok(Redirect::to(&format!("/articles/{id}#c{}", marked.claim.id.0)).into_response())
@@ -184,8 +184,8 @@ pub(crate) async fn claim_status(
     Path(id): Path<i64>,
     Form(f): Form<StatusForm>,
 ) -> WebResult<Response> {
-    if let Err(r) = auth::check_csrf(&state, &f.csrf) {
-        return Ok(r);
+    if !auth::csrf_ok(&state, &f.csrf) {
+        return Ok(auth::csrf_refused());
     }
     let status: ClaimStatus = f.status.parse()?;
     let claim = state.catalog().set_claim_status(ClaimId(id), status, None)?;
