@@ -274,3 +274,35 @@ fn a_partial_bag_carries_head_timestamps_proven_against_its_head() {
     let (out, _) = d.fails(&["import", "bag", "--tsa-trust", s(&pki(&pkid, "other-root.pem")), s(&bag)], 1);
     assert!(out.contains("untrusted-tsa"), "{out}");
 }
+
+/// A file's time-stamp travels with the file in a scoped bag, and the
+/// receiver verifies it offline against the file's SHA-256 in the bag.
+#[test]
+fn a_file_timestamp_is_exported_in_a_bag_and_verified_on_import() {
+    let c = catalog_with_a_file();
+    let pkid = c.tmp.path().join("pki");
+    make_pki(&pkid, "rsa");
+    let tsa = Tsa::start(&pkid, "tsa", Mode::Honest);
+    let st = c.json(&["file", "timestamp", "F1", "--tsa", &tsa.url]);
+    let bag = c.tmp.path().join("bag");
+    c.json(&["export", "bag", s(&bag), "--evidence", "E1"]);
+    let trust = pki(&pkid, "root.pem");
+    let v = c.json(&["import", "bag", "--verify-only", "--tsa-trust", s(&trust), s(&bag)]);
+    assert_eq!(v["valid"], true, "{v:#}");
+    let t = v["timestamps"].as_array().unwrap().iter().find(|t| t["stamped"].as_str().unwrap().starts_with("F1"));
+    let t = t.unwrap_or_else(|| panic!("no file stamp in the bag's report: {v:#}"));
+    assert_eq!(t["attested"], st["attested"], "{v:#}");
+    assert_eq!(t["chain_checked"], true, "{v:#}");
+    let out = std::process::Command::new("python3")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tools/verify_chain.py"))
+        .arg(bag.join("data/custody/custody.sqlite"))
+        .args(["--tsa-trust", s(&trust)])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("time-stamps: 1 checked (signatures with openssl)"), "{text}");
+    assert!(!text.contains("another imprint"), "{text}");
+    let d = Cat::new();
+    let (out, _) = d.fails(&["import", "bag", "--tsa-trust", s(&pki(&pkid, "other-root.pem")), s(&bag)], 1);
+    assert!(out.contains("untrusted-tsa"), "{out}");
+}

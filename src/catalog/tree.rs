@@ -125,7 +125,7 @@ pub(crate) fn extend(conn: &Connection, size: u64) -> Result<()> {
 }
 
 /// Every stored node, `(level, index) -> hash` (audit compares them).
-pub(crate) fn stored_nodes(cat: &Catalog) -> Result<std::collections::HashMap<(u32, u64), Hash>> {
+pub fn stored_nodes(cat: &Catalog) -> Result<std::collections::HashMap<(u32, u64), Hash>> {
     let mut stmt = cat.conn().prepare("SELECT level, idx, hash FROM custody_tree")?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, Vec<u8>>(2)?)))?;
     let mut out = std::collections::HashMap::new();
