@@ -9,7 +9,7 @@ use std::net::TcpStream;
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
-use common::{media, registered, s, Cat};
+use common::{media, registered, s, sha256sum, Cat};
 
 const ARTICLE: &str = "The ferry report.\n\nA clip posted on TikTok shows a guard waving people through the side door.\n\nOrganisers said 300 people attended.\n";
 
@@ -277,6 +277,32 @@ fn objects_by_hash_only_with_ranges_and_no_path_traversal() {
         assert_eq!(r.status, 404, "{path}");
         assert!(!r.text().contains("SQLite format"), "{path}");
     }
+}
+
+/// A plain GET of an object bigger than the per-range cap (8 MiB) is the
+/// whole file, streamed: it once answered 416, so plain downloads failed.
+#[test]
+fn a_big_object_downloads_whole_with_a_plain_get() {
+    use sha2::Digest;
+    let c = Cat::new();
+    let bytes = media::random_bytes(9 << 20 | 12_345, 7);
+    let p = c.write("big.bin", &bytes);
+    let report = c.json(&["add", s(&p)]);
+    let sha = registered(&report)[0]["sha256"].as_str().unwrap().to_string();
+    assert_eq!(sha, sha256sum(&p));
+    let srv = Server::start(&c, &["--read-only"]);
+    let cookie = srv.login();
+    let full = srv.get(&format!("/objects/{sha}"), Some(&cookie), "");
+    assert_eq!(full.status, 200, "{}", String::from_utf8_lossy(&full.body[..full.body.len().min(200)]));
+    assert_eq!(full.header("content-length"), Some(bytes.len().to_string().as_str()));
+    assert_eq!(full.body.len(), bytes.len());
+    assert_eq!(hex::encode(sha2::Sha256::digest(&full.body)), sha);
+    // Ranges stay capped per response, with the true range in Content-Range.
+    let part = srv.get(&format!("/objects/{sha}"), Some(&cookie), "\r\nRange: bytes=100-");
+    assert_eq!(part.status, 206);
+    let end = 100 + (8 << 20) - 1;
+    assert_eq!(part.header("content-range"), Some(format!("bytes 100-{end}/{}", bytes.len()).as_str()));
+    assert_eq!(part.body, &bytes[100..=end]);
 }
 
 #[test]

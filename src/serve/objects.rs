@@ -1,21 +1,82 @@
 //! `/objects/SHA256`: stored bytes, found only by their hash (never by a
 //! path), with the media type recorded at `add`, `Content-Disposition`, and
 //! single-range requests (what a `<video>` element asks for when seeking).
+//! Bytes are streamed from the file in small frames, never read whole.
 
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Seek, SeekFrom};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use http_body::{Frame, SizeHint};
+use tokio::io::{AsyncRead, ReadBuf};
 
 use super::{pages, WebResult};
 use crate::error::Error;
 use crate::hash::Sha256;
 
-/// Largest slice read into memory for one response; a player asks again for
-/// the rest (206 with the true range), so big files never load whole.
+/// Largest slice served for one ranged request; a player asks again for the
+/// rest (206 with the true range). A whole-file GET is not capped: it streams.
 const MAX_CHUNK: u64 = 8 << 20;
+
+/// Bytes per body frame: what is held in memory at once per response.
+const FRAME: usize = 64 << 10;
+
+/// `remaining` bytes of an open file, from its current position, as a body
+/// of `FRAME`-sized frames; hyper pulls the next frame only when the socket
+/// has taken the last, so memory stays bounded whatever the object's size.
+struct FileBody {
+    file: tokio::fs::File,
+    remaining: u64,
+    buf: Box<[u8]>,
+}
+
+impl FileBody {
+    fn new(file: std::fs::File, count: u64) -> FileBody {
+        let size = count.min(FRAME as u64) as usize;
+        FileBody { file: tokio::fs::File::from_std(file), remaining: count, buf: vec![0; size].into_boxed_slice() }
+    }
+}
+
+impl http_body::Body for FileBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let this = &mut *self;
+        if this.remaining == 0 {
+            return Poll::Ready(None);
+        }
+        let want = this.remaining.min(this.buf.len() as u64) as usize;
+        let mut rb = ReadBuf::new(&mut this.buf[..want]);
+        match Pin::new(&mut this.file).poll_read(cx, &mut rb) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Err(e)) => Poll::Ready(Some(Err(e))),
+            // Content-Length is already sent: a file that shrank must fail the
+            // response (the client sees a short body), not end it quietly.
+            Poll::Ready(Ok(())) if rb.filled().is_empty() => Poll::Ready(Some(Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "stored object is shorter than when the response started",
+            )))),
+            Poll::Ready(Ok(())) => {
+                let data = Bytes::copy_from_slice(rb.filled());
+                this.remaining -= data.len() as u64;
+                Poll::Ready(Some(Ok(Frame::data(data))))
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.remaining == 0
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.remaining)
+    }
+}
 
 /// Parse `bytes=A-B`, `bytes=A-` or `bytes=-N` against a length. None: not
 /// satisfiable (or a multi-range request, which we do not serve).
@@ -70,18 +131,7 @@ pub(crate) async fn object(
         },
     };
     let count = if len == 0 { 0 } else { end - start + 1 };
-    if status == StatusCode::OK && count > MAX_CHUNK {
-        // Whole-file GETs of big objects: answer with the first chunk as a range.
-        return Ok(Response::builder()
-            .status(StatusCode::RANGE_NOT_SATISFIABLE)
-            .header(header::CONTENT_RANGE, format!("bytes */{len}"))
-            .header(header::ACCEPT_RANGES, "bytes")
-            .body(Body::from("object too large for one response: ask for a byte range"))
-            .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()));
-    }
-    let mut buf = vec![0u8; count as usize];
     f.seek(SeekFrom::Start(start)).map_err(io)?;
-    f.read_exact(&mut buf).map_err(io)?;
     // The name is only a suggestion for "save as"; strip what would break the header.
     let safe: String = name
         .unwrap_or_else(|| sha.to_string())
@@ -97,7 +147,7 @@ pub(crate) async fn object(
     if status == StatusCode::PARTIAL_CONTENT {
         b = b.header(header::CONTENT_RANGE, format!("bytes {start}-{end}/{len}"));
     }
-    Ok(b.body(Body::from(buf)).unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()))
+    Ok(b.body(Body::new(FileBody::new(f, count))).unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()))
 }
 
 #[cfg(test)]
