@@ -33,6 +33,7 @@ pub mod hash;
 pub mod ids;
 pub mod ingest;
 pub mod media;
+pub mod serve;
 pub mod store;
 pub mod timefmt;
 pub mod timestamp;

@@ -144,6 +144,35 @@ impl Catalog {
                 return Err(Error::invalid("quote", quote, format!("not found in {article}{hint}")));
             }
         };
+        self.mark_span(&a, span.start, span.end)
+    }
+
+    /// Mark the bytes `start..end` of an article's stored body as a claim (what a
+    /// text selection in `evcat serve` sends). The span must lie on UTF-8
+    /// character boundaries and hold more than whitespace.
+    pub fn add_claim_span(&mut self, article: ArticleId, start: usize, end: usize) -> Result<Marked> {
+        let a = self.article(article)?;
+        let span = format!("{start}..{end}");
+        match a.body.get(start..end) {
+            None => {
+                return Err(Error::invalid(
+                    "claim span",
+                    span,
+                    format!(
+                        "{article} body is {} bytes; the span must lie inside it on character boundaries",
+                        a.body.len()
+                    ),
+                ))
+            }
+            Some(t) if t.trim().is_empty() => return Err(Error::invalid("claim span", span, "it selects no text")),
+            Some(_) => {}
+        }
+        self.mark_span(&a, start, end)
+    }
+
+    fn mark_span(&mut self, a: &super::articles::Article, start: usize, end: usize) -> Result<Marked> {
+        let article = a.id;
+        let span = start..end;
         let existing: Option<Claim> = self
             .conn()
             .prepare_cached(&format!("{SELECT} WHERE article_id = ?1 AND start_byte = ?2 AND end_byte = ?3"))?
@@ -152,7 +181,7 @@ impl Catalog {
         if let Some(claim) = existing {
             return Ok(Marked { claim, already_marked: true });
         }
-        let text = a.body.get(span.start..span.end).unwrap_or(quote).to_string();
+        let text = a.body.get(span.start..span.end).unwrap_or_default().to_string();
         let id = self.write(|w| {
             insert(w, Some((article, span.start, span.end)), &text, ClaimStatus::Asserted, ClaimOrigin::Manual)
         })?;

@@ -12,6 +12,7 @@ mod media_cli;
 mod output;
 mod probe;
 mod records;
+mod serve_cli;
 pub(crate) mod stamp_cli;
 
 use std::path::PathBuf;
@@ -132,6 +133,8 @@ pub enum Command {
     /// Import a bag (verified first) or a spreadsheet of evidence.
     #[command(subcommand)]
     Import(export_cli::ImportCmd),
+    /// Local web interface (review desk) on 127.0.0.1, with a one-time access token.
+    Serve(serve_cli::ServeArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     ///
     /// For example `evcat completions bash > ~/.local/share/bash-completion/completions/evcat`,
@@ -202,6 +205,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Fingerprint(a) => media_cli::fingerprint_cmd(&ctx, a),
         Command::Export(c) => export_cli::export(&ctx, c),
         Command::Import(c) => export_cli::import(&ctx, c),
+        Command::Serve(a) => serve_cli::serve_cmd(&ctx, a),
         Command::Completions(a) => docs_cli::completions(&ctx, a),
         Command::Man(a) => docs_cli::man(&ctx, a),
     }
