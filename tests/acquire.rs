@@ -227,3 +227,395 @@ fn auto_archiver_metadata_hashes_are_verified_against_the_bytes() {
     let f = &c.json(&["show", v["file"].as_str().unwrap()])["file"];
     assert_eq!(f["acquisition"]["fields"]["recorded_hash_check"], "mismatch");
 }
+
+// ---------------------------------------------------------------------------
+// Bags made by other tools (RFC 8493), written by the Library of Congress's bagit.py
+
+/// A folder of evidence as a partner would send it, bagged by bagit.py with
+/// `algs` (e.g. `--md5 --sha512`) and the usual bag-info.txt fields.
+fn partner_bag(c: &Cat, name: &str, algs: &[&str]) -> std::path::PathBuf {
+    let dir = c.work(name);
+    fs::create_dir_all(dir.join("clips")).unwrap();
+    media::make_mp4(&dir.join("clips"), "quay.mp4", 2, 320, 240, None);
+    fs::write(dir.join("photo.jpg"), media::photo_jpeg(160, 120, 7)).unwrap();
+    fs::write(dir.join("notes é.txt"), "statement of the witness\n").unwrap();
+    let mut args: Vec<&str> = algs.to_vec();
+    args.extend([
+        "--source-organization",
+        "Harbour Court Registry",
+        "--contact-name",
+        "R. Clerk",
+        "--external-identifier",
+        "CASE-2026-017",
+        "--external-description",
+        "Exhibits 4-6 as filed",
+        s(&dir),
+    ]);
+    tools::bagit(&args);
+    dir
+}
+
+fn import_bag(c: &Cat, bag: &std::path::Path) -> Value {
+    c.json(&["import", "bag", s(bag)])
+}
+
+#[test]
+fn a_bagit_py_bag_with_md5_and_sha512_manifests_comes_in_with_its_bag_info() {
+    let c = Cat::new();
+    let bag = partner_bag(&c, "exhibits", &["--md5", "--sha512"]);
+    // bagit.py agrees the bag is valid before we look at it.
+    tools::bagit(&["--validate", s(&bag)]);
+
+    let check = c.json(&["import", "bag", "--verify-only", s(&bag)]);
+    assert_eq!(check["valid"], true, "{check}");
+    assert_eq!(check["kind"], "foreign");
+    assert_eq!(check["algorithms"], serde_json::json!(["md5", "sha512"]));
+    assert_eq!(check["payload_files"], 3);
+    assert_eq!(check["manifests"]["manifest-sha512.txt"], sha256sum(&bag.join("manifest-sha512.txt")));
+    assert_eq!(check["bag_info"]["Source-Organization"], "Harbour Court Registry");
+
+    let r = import_bag(&c, &bag);
+    assert_eq!(r["imported"], true, "{r}");
+    assert_eq!(r["created"]["files"], 3);
+    assert_eq!(r["created"]["evidence"], 3);
+    let files = r["files"].as_array().unwrap();
+    let clip = files.iter().find(|f| f["path"].as_str().unwrap().ends_with("data/clips/quay.mp4")).unwrap();
+    assert_eq!(clip["sha256"].as_str().unwrap(), sha256sum(&bag.join("data/clips/quay.mp4")));
+    assert_eq!(clip["media_type"], "video/mp4");
+
+    // The bag is the file's acquisition record; bag-info.txt its provenance.
+    let f = &c.json(&["show", clip["file"].as_str().unwrap()])["file"];
+    assert_eq!(f["method"], "bag");
+    assert!(f["tool"].as_str().unwrap().starts_with("bagit.py"), "{f}");
+    assert_eq!(f["note"], "from bag CASE-2026-017 (Harbour Court Registry, R. Clerk)");
+    for field in ["method", "tool", "note"] {
+        assert_eq!(f["sources"][field], "import", "{field}: {f}");
+    }
+    let rec = &f["acquisition"];
+    assert_eq!(rec["format"], "bagit");
+    assert_eq!(rec["record"]["name"], "manifest-sha512.txt");
+    assert_eq!(rec["record"]["sha256"], sha256sum(&bag.join("manifest-sha512.txt")));
+    assert_eq!(rec["fields"]["External-Identifier"], "CASE-2026-017");
+    assert_eq!(rec["fields"]["Contact-Name"], "R. Clerk");
+    assert!(rec["fields"]["Bagging-Date"].as_str().is_some_and(|d| d.len() == 10), "{rec}");
+    let ev = &c.json(&["show", clip["evidence"].as_str().unwrap()])["evidence"];
+    assert_eq!(ev["description"], "Exhibits 4-6 as filed");
+    assert_eq!(ev["sources"]["description"], "import");
+    assert_eq!(ev["kind"], "video");
+    // The file's own facts are read as for any `add`.
+    assert!(f["duration_ms"].as_u64().is_some_and(|d| (1900..=2100).contains(&d)), "{f}");
+
+    // One `imported` event names the bag by its manifests' digests.
+    let log = c.json(&["log"]);
+    let imported: Vec<&Value> = log.as_array().unwrap().iter().filter(|e| e["action"] == "imported").collect();
+    assert_eq!(imported.len(), 1);
+    let d = &imported[0]["details"];
+    assert_eq!(d["kind"], "foreign-bag");
+    assert_eq!(d["manifests"]["manifest-md5.txt"], sha256sum(&bag.join("manifest-md5.txt")));
+    assert_eq!(d["registered"], 3);
+    assert_eq!(d["bag_info"]["Payload-Oxum"], check["bag_info"]["Payload-Oxum"]);
+    assert_eq!(r["event"], imported[0]["seq"]);
+
+    let text = c.ok(&["import", "bag", "--verify-only", s(&bag)]);
+    assert!(text.contains("bag verified (made by bagit.py") && text.contains("2 manifests (md5, sha512)"), "{text}");
+    // Where people look: show and the PROV export carry the bag.
+    let shown = c.ok(&["show", clip["file"].as_str().unwrap()]);
+    assert!(shown.contains("bagit") && shown.contains("CASE-2026-017"), "{shown}");
+
+    // Again: nothing changes.
+    let before = head(&c);
+    let again = import_bag(&c, &bag);
+    assert_eq!(again["already_imported"], true, "{again}");
+    assert_eq!(head(&c), before);
+    audit_clean(&c);
+}
+
+#[test]
+fn sha224_sha384_and_sha1_bags_verify_and_a_flipped_byte_is_caught_like_bagit_py_does() {
+    let c = Cat::new();
+    let bag = partner_bag(&c, "sha", &["--sha1", "--sha224", "--sha384"]);
+    let check = c.json(&["import", "bag", "--verify-only", s(&bag)]);
+    assert_eq!(check["valid"], true, "{check}");
+    assert_eq!(check["algorithms"], serde_json::json!(["sha1", "sha224", "sha384"]));
+
+    let photo = bag.join("data/photo.jpg");
+    let mut bytes = fs::read(&photo).unwrap();
+    bytes[200] ^= 0x01;
+    fs::write(&photo, bytes).unwrap();
+    let out =
+        std::process::Command::new(tools::venv_python()).args(["-m", "bagit", "--validate", s(&bag)]).output().unwrap();
+    assert!(!out.status.success(), "bagit.py accepted a flipped byte");
+    let before = head(&c);
+    let (stdout, _) = c.fails(&["--json", "import", "bag", s(&bag)], 1);
+    let r: Value = serde_json::from_str(&stdout).unwrap();
+    let problems = r["check"]["problems"].to_string();
+    for alg in ["sha1", "sha224", "sha384"] {
+        assert!(problems.contains("data/photo.jpg") && problems.contains(alg), "{alg}: {problems}");
+    }
+    assert_eq!(r["imported"], false);
+    assert_eq!(head(&c), before, "nothing imported");
+}
+
+/// Each broken bag: refused with a message naming the file, nothing imported.
+#[test]
+fn broken_foreign_bags_are_refused_naming_the_problem_and_nothing_is_imported() {
+    let c = Cat::new();
+    let before = head(&c);
+    let refused = |bag: &std::path::Path, want: &[&str]| {
+        let (stdout, _) = c.fails(&["--json", "import", "bag", s(bag)], 1);
+        let r: Value = serde_json::from_str(&stdout).unwrap();
+        let problems = r["check"]["problems"].to_string();
+        for w in want {
+            assert!(problems.contains(w), "{}: want {w:?} in {problems}", bag.display());
+        }
+        assert_eq!(r["imported"], false);
+        let text = c.cmd().args(["import", "bag", s(bag)]).output().unwrap();
+        let text = String::from_utf8_lossy(&text.stdout);
+        assert!(text.contains("bag REJECTED") && text.contains("nothing was imported"), "{text}");
+    };
+
+    // A wrong Payload-Oxum (bag-info.txt edited, so its tag manifest no longer matches either).
+    let bag = partner_bag(&c, "oxum", &["--sha256"]);
+    let info = fs::read_to_string(bag.join("bag-info.txt")).unwrap();
+    let oxum = info.lines().find_map(|l| l.strip_prefix("Payload-Oxum: ")).unwrap().to_string();
+    fs::write(bag.join("bag-info.txt"), info.replace(&oxum, "1.1")).unwrap();
+    refused(&bag, &["Payload-Oxum is 1.1", &oxum, "bag-info.txt: sha256 mismatch"]);
+
+    // A manifest entry that climbs out of the bag.
+    let bag = partner_bag(&c, "traversal", &["--sha256"]);
+    fs::write(c.work("secret.txt"), "outside").unwrap();
+    let mut m = fs::read_to_string(bag.join("manifest-sha256.txt")).unwrap();
+    m.push_str(&format!("{}  data/../../secret.txt\n", sha256sum(&c.work("secret.txt"))));
+    fs::write(bag.join("manifest-sha256.txt"), m).unwrap();
+    refused(&bag, &["unsafe path", "data/../../secret.txt"]);
+
+    // A payload file in one manifest but not the other.
+    let bag = partner_bag(&c, "partial", &["--md5", "--sha256"]);
+    let m = fs::read_to_string(bag.join("manifest-md5.txt")).unwrap();
+    let kept: String = m.lines().filter(|l| !l.contains("photo.jpg")).map(|l| format!("{l}\n")).collect();
+    fs::write(bag.join("manifest-md5.txt"), kept).unwrap();
+    refused(&bag, &["data/photo.jpg: not listed in manifest-md5.txt"]);
+
+    // A checksum algorithm evcat cannot check.
+    let bag = partner_bag(&c, "blake", &["--blake2b"]);
+    refused(&bag, &["manifest-blake2b.txt", "not one evcat verifies"]);
+
+    // fetch.txt naming a file that is not there.
+    let bag = partner_bag(&c, "fetch", &["--sha256"]);
+    fs::write(bag.join("fetch.txt"), "https://example.org/exhibit7.mp4 1024 data/exhibit7.mp4\n").unwrap();
+    refused(&bag, &["fetch.txt", "data/exhibit7.mp4 (from https://example.org/exhibit7.mp4)"]);
+
+    // A malformed manifest line.
+    let bag = partner_bag(&c, "malformed", &["--sha256"]);
+    let mut m = fs::read_to_string(bag.join("manifest-sha256.txt")).unwrap();
+    m.push_str("nothex  data/missing.bin\n");
+    fs::write(bag.join("manifest-sha256.txt"), m).unwrap();
+    refused(&bag, &["manifest-sha256.txt line 4", "not a sha256 digest"]);
+
+    // Not a bag at all.
+    let plain = c.work("plain");
+    fs::create_dir_all(&plain).unwrap();
+    fs::write(plain.join("a.txt"), "x").unwrap();
+    refused(&plain, &["bagit.txt", "no payload manifest"]);
+
+    assert_eq!(head(&c), before, "nothing was imported from any of them");
+    assert_eq!(c.json(&["list", "files"]).as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn a_complete_fetch_txt_and_a_bag_without_bag_info_are_accepted() {
+    let c = Cat::new();
+    let bag = partner_bag(&c, "fetched", &["--sha256"]);
+    // The file fetch.txt names is present (already fetched): the bag is complete.
+    fs::write(bag.join("fetch.txt"), "https://example.org/photo.jpg - data/photo.jpg\n").unwrap();
+    fs::remove_file(bag.join("bag-info.txt")).unwrap();
+    fs::remove_file(bag.join("tagmanifest-sha256.txt")).unwrap();
+    let r = import_bag(&c, &bag);
+    assert_eq!(r["imported"], true, "{r}");
+    assert_eq!(r["created"]["files"], 3);
+    let f = &c.json(&["show", r["files"][0]["file"].as_str().unwrap()])["file"];
+    assert_eq!(f["acquisition"]["format"], "bagit");
+    assert_eq!(f["method"], "bag");
+    audit_clean(&c);
+}
+
+// ---------------------------------------------------------------------------
+// hashdeep known lists (Debian's hashdeep is the oracle for the format)
+
+/// A case folder of five files (one a duplicate of another, as real drives have).
+fn case_folder(c: &Cat, name: &str) -> std::path::PathBuf {
+    let dir = c.work(name);
+    fs::create_dir_all(dir.join("clips")).unwrap();
+    fs::create_dir_all(dir.join("stills")).unwrap();
+    media::make_mp4(&dir.join("clips"), "quay.mp4", 1, 160, 120, None);
+    fs::write(dir.join("stills/a.jpg"), media::photo_jpeg(96, 64, 1)).unwrap();
+    fs::write(dir.join("stills/b, with comma.jpg"), media::photo_jpeg(96, 64, 2)).unwrap();
+    fs::write(dir.join("statement.txt"), "I saw it.\n").unwrap();
+    fs::write(dir.join("stills/a-copy.jpg"), media::photo_jpeg(96, 64, 1)).unwrap();
+    dir
+}
+
+/// hashdeep's audit summary (`-a -v`): "Files matched: N" etc.
+fn hashdeep_counts(out: &std::process::Output) -> std::collections::BTreeMap<String, u64> {
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .filter_map(|l| {
+            let (k, v) = l.trim().rsplit_once(':')?;
+            Some((k.trim().to_string(), v.trim().parse().ok()?))
+        })
+        .collect()
+}
+
+#[test]
+fn audit_against_a_hashdeep_list_agrees_with_hashdeep_audit_mode() {
+    let c = Cat::new();
+    let case = case_folder(&c, "case");
+    let list = c.work("case.hashdeep");
+    let made = tools::hashdeep(&case, &["-c", "md5,sha256", "-r", "-l", "."]);
+    assert!(made.status.success());
+    fs::write(&list, &made.stdout).unwrap();
+    // Register some of it, so the report can say which bytes the catalog holds.
+    c.ok(&["add", s(&case.join("clips")), "--media-analysis", "off"]);
+
+    // The copy handed over, then altered: a file moved, one changed, one
+    // deleted, one added.
+    let copy = c.work("copy");
+    let cp = std::process::Command::new("cp").args(["-r", s(&case), s(&copy)]).status().unwrap();
+    assert!(cp.success());
+    fs::create_dir_all(copy.join("moved")).unwrap();
+    fs::rename(copy.join("stills/b, with comma.jpg"), copy.join("moved/b.jpg")).unwrap();
+    fs::write(copy.join("statement.txt"), "I saw it, I think.\n").unwrap();
+    fs::remove_file(copy.join("stills/a.jpg")).unwrap();
+    fs::write(copy.join("extra.txt"), "added later\n").unwrap();
+
+    let out = c.cmd().args(["--json", "audit", "--against", s(&list), s(&copy)]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "an altered copy fails: {}", String::from_utf8_lossy(&out.stderr));
+    let ours: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let n = |k: &str| ours[k].as_array().map(Vec::len).unwrap() as u64;
+    assert_eq!(n("matched"), 2, "{ours}"); // quay.mp4, a-copy.jpg
+    assert_eq!(n("moved"), 1);
+    assert_eq!(n("changed"), 1);
+    assert_eq!(n("new"), 1);
+    assert_eq!(n("missing"), 1, "{ours}");
+    assert_eq!(ours["passed"], false);
+    assert_eq!(ours["moved"][0]["path"], "moved/b.jpg");
+    assert_eq!(ours["moved"][0]["known_as"], "./stills/b, with comma.jpg");
+    assert_eq!(ours["changed"][0]["path"], "statement.txt");
+    assert_eq!(ours["missing"][0]["path"], "./stills/a.jpg");
+    let clip = ours["matched"].as_array().unwrap().iter().find(|m| m["path"] == "clips/quay.mp4").unwrap();
+    assert!(clip["catalog_file"].as_str().is_some_and(|f| f.starts_with('F')), "the catalog holds the clip: {clip}");
+    assert!(ours["new"][0].get("catalog_file").is_none());
+
+    // hashdeep's own audit of the same copy: a changed file is, to it, one
+    // new file plus one known file not found.
+    let theirs = tools::hashdeep(&copy, &["-a", "-v", "-k", s(&list), "-r", "-l", "."]);
+    assert!(!theirs.status.success(), "hashdeep passed an altered copy");
+    let h = hashdeep_counts(&theirs);
+    assert_eq!(h.get("Files matched"), Some(&2), "{h:?}");
+    assert_eq!(h.get("Files moved"), Some(&1), "{h:?}");
+    assert_eq!(h.get("New files found"), Some(&(n("new") + n("changed"))), "{h:?}");
+    assert_eq!(h.get("Known files not found"), Some(&(n("missing") + n("changed"))), "{h:?}");
+
+    let text = c.cmd().args(["audit", "--against", s(&list), s(&copy)]).output().unwrap();
+    assert_eq!(text.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("CHANGED   statement.txt") && text.contains("audit FAILED"), "{text}");
+
+    // The untouched original passes, with evcat and with hashdeep.
+    let ok = c.json(&["audit", "--against", s(&list), s(&case)]);
+    assert_eq!(ok["passed"], true, "{ok}");
+    assert!(tools::hashdeep(&case, &["-a", "-k", s(&list), "-r", "-l", "."]).status.success());
+}
+
+#[test]
+fn export_hashdeep_writes_a_list_hashdeep_audits_a_copy_with() {
+    let c = Cat::new();
+    let case = case_folder(&c, "case");
+    c.ok(&["add", s(&case), "--media-analysis", "off"]);
+    let list = c.work("catalog.hashdeep");
+    let r = c.json(&["export", "hashdeep", s(&list), "--all"]);
+    assert_eq!(r["format"], "hashdeep");
+    assert_eq!(r["counts"]["files"], 4, "the duplicate is one file: {r}");
+    assert_eq!(r["sha256"], sha256sum(&list));
+    let text = fs::read_to_string(&list).unwrap();
+    assert!(text.starts_with("%%%% HASHDEEP-1.0\n%%%% size,sha256,filename\n"), "{text}");
+
+    // hashdeep reads our list. The folder the files came from holds the
+    // duplicate twice, the catalog (and so the list) once: to hashdeep, the
+    // second copy is "moved", which fails its audit; ours says the same.
+    let audit = tools::hashdeep(&case, &["-a", "-v", "-k", s(&list), "-r", "."]);
+    let h = hashdeep_counts(&audit);
+    assert!(!audit.status.success(), "{h:?}");
+    assert_eq!((h.get("Files matched"), h.get("Files moved")), (Some(&4), Some(&1)), "{h:?}");
+    assert_eq!(h.get("Known files not found"), Some(&0), "{h:?}");
+    let out = c.cmd().args(["--json", "audit", "--against", s(&list), s(&case)]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let ours: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(ours["matched"].as_array().map(Vec::len), Some(4), "{ours}");
+    // Whichever of the two was registered first is the list's name for the bytes.
+    let moved = ours["moved"][0]["path"].as_str().unwrap().to_string();
+    assert!(["stills/a.jpg", "stills/a-copy.jpg"].contains(&moved.as_str()), "{ours}");
+    let theirs =
+        String::from_utf8_lossy(&tools::hashdeep(&case, &["-a", "-vv", "-k", s(&list), "-r", "-l", "."]).stdout)
+            .into_owned();
+    assert!(theirs.contains(&format!("{moved}: Moved from")), "hashdeep names another file: {theirs}");
+    for kind in ["matched", "moved"] {
+        for it in ours[kind].as_array().unwrap() {
+            assert!(it["catalog_file"].is_string(), "every file is held by the catalog: {it}");
+        }
+    }
+    // Without the duplicate both pass.
+    fs::remove_file(case.join(&moved)).unwrap();
+    assert!(tools::hashdeep(&case, &["-a", "-k", s(&list), "-r", "."]).status.success());
+    assert_eq!(c.json(&["audit", "--against", s(&list), s(&case)])["passed"], true);
+    // The export is a custody event, like every export.
+    let last = c.json(&["log"]).as_array().unwrap().last().cloned().unwrap();
+    assert_eq!(last["action"], "exported");
+    assert_eq!(last["details"]["format"], "hashdeep");
+}
+
+#[test]
+fn import_hashdeep_attaches_verified_hashes_and_refuses_conflicts() {
+    let c = Cat::new();
+    let case = case_folder(&c, "case");
+    c.ok(&["add", s(&case.join("stills")), "--media-analysis", "off"]);
+    let list = c.work("partner.hashdeep");
+    let made = tools::hashdeep(&case, &["-c", "md5,sha1", "-r", "-l", "."]);
+    fs::write(&list, &made.stdout).unwrap();
+
+    let r = c.json(&["import", "hashdeep", s(&list)]);
+    assert_eq!(r["attached"].as_array().map(Vec::len), Some(3), "a.jpg, a-copy.jpg (same bytes), b: {r}");
+    assert_eq!(r["unknown"].as_array().map(Vec::len), Some(2), "quay.mp4 and statement.txt: {r}");
+    let seq = r["event"].as_u64().unwrap();
+    let ev = c.json(&["log"]).as_array().unwrap().iter().find(|e| e["seq"] == seq).cloned().unwrap();
+    assert_eq!(ev["action"], "imported");
+    assert_eq!(ev["details"]["kind"], "hashdeep");
+    assert_eq!(ev["details"]["list_sha256"], sha256sum(&list));
+    let a = &ev["details"]["attached"][0];
+    assert!(a["hashes"]["md5"].as_str().is_some_and(|h| h.len() == 32) && a["hashes"]["sha1"].is_string(), "{a}");
+
+    // Again: nothing changes.
+    let before = head(&c);
+    assert_eq!(c.json(&["import", "hashdeep", s(&list)])["already_imported"], true);
+    assert_eq!(head(&c), before);
+
+    // A list whose md5 agrees with a file and whose sha1 does not: refused, nothing recorded.
+    let text = fs::read_to_string(&list).unwrap();
+    let line = text.lines().find(|l| l.ends_with("stills/a.jpg")).unwrap();
+    let parts: Vec<&str> = line.splitn(4, ',').collect();
+    let forged_line = format!("{},{},{},{}", parts[0], parts[1], "0".repeat(40), parts[3]);
+    let forged = c.write("forged.hashdeep", text.replace(line, &forged_line).as_bytes());
+    let (stdout, _) = c.fails(&["--json", "import", "hashdeep", s(&forged)], 1);
+    let r: Value = serde_json::from_str(&stdout).unwrap();
+    assert!(r["conflicts"][0].as_str().unwrap().contains("stills/a.jpg"), "{r}");
+    assert_eq!(head(&c), before);
+
+    // A malformed line: exit 2, naming the file and line.
+    let bad = c.write("bad.hashdeep", b"%%%% HASHDEEP-1.0\n%%%% size,md5,filename\nabc,123,x\n");
+    let (_, stderr) = c.fails(&["import", "hashdeep", s(&bad)], 2);
+    assert!(stderr.contains("bad.hashdeep line 3") && stderr.contains("size \"abc\""), "{stderr}");
+    let (_, stderr) = c.fails(&["audit", "--against", s(&bad), s(&case)], 2);
+    assert!(stderr.contains("bad.hashdeep line 3"), "{stderr}");
+    assert_eq!(head(&c), before);
+    audit_clean(&c);
+}

@@ -72,6 +72,7 @@ pub fn add(ctx: &Ctx, a: AddArgs) -> Result<u8> {
     let opts = AddOptions {
         evidence: a.evidence,
         provenance: a.provenance.into_provenance()?,
+        provenance_source: None,
         acquisition: a.acquisition.into_acquisition()?,
         in_place: a.in_place,
         follow_links: a.follow_links,

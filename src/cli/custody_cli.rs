@@ -130,6 +130,12 @@ pub struct AuditArgs {
     /// --witness`); repeat for several witnesses.
     #[arg(long, value_name = "NAME", requires = "head")]
     pub require_witness: Vec<String>,
+    /// Audit an outside copy instead of the catalog: check folder DIR against
+    /// the hashdeep known list LIST (e.g. from `evcat export hashdeep`), like
+    /// `hashdeep -a -v`: matched, moved, changed, new and missing files, and
+    /// which bytes the catalog holds. Records nothing; exit 1 unless it passes.
+    #[arg(long, num_args = 2, value_names = ["LIST", "DIR"], conflicts_with_all = ["head", "objects_only", "log_only"])]
+    pub against: Option<Vec<PathBuf>>,
 }
 
 pub fn actor(ctx: &Ctx, cmd: ActorCmd) -> Result<u8> {
@@ -358,6 +364,11 @@ fn audit_text(r: &AuditReport) -> String {
 
 pub fn audit(ctx: &Ctx, a: AuditArgs) -> Result<u8> {
     let mut cat = ctx.open()?;
+    if let Some([list, dir]) = a.against.as_deref() {
+        let r = cat.audit_against(list, dir)?;
+        ctx.out.emit(&r, || against_text(&r))?;
+        return Ok(if r.passed { 0 } else { 1 });
+    }
     let opts = AuditOptions {
         objects: !a.log_only,
         log: !a.objects_only,
@@ -370,4 +381,52 @@ pub fn audit(ctx: &Ctx, a: AuditArgs) -> Result<u8> {
     let report = cat.audit(&opts)?;
     ctx.out.emit(&report, || audit_text(&report))?;
     Ok(if report.clean { 0 } else { 1 })
+}
+
+fn against_text(r: &evcat::export::hashdeep::AgainstReport) -> String {
+    let mut s = String::new();
+    let held = |it: &evcat::export::hashdeep::AgainstItem| {
+        it.catalog_file.map(|f| format!(" [catalog {f}]")).unwrap_or_else(|| " [not in the catalog]".into())
+    };
+    for it in &r.moved {
+        s.push_str(&format!(
+            "moved     {} (listed as {}){}\n",
+            it.path,
+            it.known_as.as_deref().unwrap_or("?"),
+            held(it)
+        ));
+    }
+    for it in &r.changed {
+        s.push_str(&format!("CHANGED   {} (line {}){}\n", it.path, it.line.unwrap_or_default(), held(it)));
+    }
+    for it in &r.new {
+        s.push_str(&format!("NEW       {}{}\n", it.path, held(it)));
+    }
+    for it in &r.missing {
+        s.push_str(&format!("MISSING   {} (line {}){}\n", it.path, it.line.unwrap_or_default(), held(it)));
+    }
+    for it in &r.partial {
+        s.push_str(&format!(
+            "PARTIAL   {} (some digests equal line {}, others not){}\n",
+            it.path,
+            it.line.unwrap_or_default(),
+            held(it)
+        ));
+    }
+    for u in &r.unreadable {
+        s.push_str(&format!("UNREADABLE {u}\n"));
+    }
+    s.push_str(&format!(
+        "{} against {}: {} matched, {} moved, {} changed, {} new, {} missing{}: audit {}\n",
+        r.dir.display(),
+        r.list.display(),
+        r.matched.len(),
+        r.moved.len(),
+        r.changed.len(),
+        r.new.len(),
+        r.missing.len(),
+        if r.partial.is_empty() { String::new() } else { format!(", {} partial", r.partial.len()) },
+        if r.passed { "passed" } else { "FAILED" }
+    ));
+    s
 }

@@ -4,10 +4,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use evcat::export::bag::{BagCheck, BagImport, BagOptions};
+use evcat::export::bag::{BagCheck, BagImport, BagKind, BagOptions};
 use evcat::export::csv::CsvWhat;
 use evcat::export::{FileExport, Scope};
 use evcat::ids::{ArticleId, ClaimId, EvidenceId};
+use evcat::ingest::AddItem;
 use evcat::{Error, Result};
 
 use super::Ctx;
@@ -28,13 +29,21 @@ pub enum ExportCmd {
     /// article with claims highlighted, evidence with thumbnails, provenance,
     /// custody timeline, last audit.
     Report(FileArgs),
+    /// A hashdeep known list (`%%%% HASHDEEP-1.0`, size,sha256,filename) of
+    /// the files, to hand over with a copy: `hashdeep -a -k OUT -r COPY` or
+    /// `evcat audit --against OUT COPY` checks the copy.
+    Hashdeep(FileArgs),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ImportCmd {
-    /// Verify a bag made by `evcat export bag` (manifests, paths, custody
-    /// events), then merge its records; exit 1 if verification fails.
-    /// Importing the same bag twice changes nothing.
+    /// Verify a BagIt bag, then bring it in; exit 1 if verification fails.
+    /// A bag made by `evcat export bag` (manifests, paths, custody events)
+    /// is merged record by record. A bag from another tool (bagit.py,
+    /// Archivematica: md5/sha1/sha256/sha512 manifests, tag manifests,
+    /// Payload-Oxum, complete fetch.txt) has each payload file registered
+    /// like `add`, with bag-info.txt as its acquisition record. Importing the
+    /// same bag twice changes nothing.
     Bag {
         /// The bag directory.
         dir: PathBuf,
@@ -52,6 +61,14 @@ pub enum ImportCmd {
     Csv {
         /// The CSV file (UTF-8, header in row 1).
         file: PathBuf,
+    },
+    /// Attach a hashdeep/md5deep known list made elsewhere (md5, sha1,
+    /// sha256 columns) to the catalog files it names: each digest is checked
+    /// against the stored bytes, and one `imported` event records the list.
+    /// Exit 1 if an entry matches a file in some digests but not others.
+    Hashdeep {
+        /// The list (`hashdeep -c md5,sha256 -r ...` output).
+        list: PathBuf,
     },
 }
 
@@ -189,6 +206,10 @@ pub fn export(ctx: &Ctx, cmd: ExportCmd) -> Result<u8> {
             let r = cat.export_claimreview(&a.out, a.scope.scope().unwrap_or(Scope::All), a.force)?;
             ctx.out.emit(&r, || file_text(&r))?;
         }
+        ExportCmd::Hashdeep(a) => {
+            let r = cat.export_hashdeep(&a.out, a.scope.scope().unwrap_or(Scope::All), a.force)?;
+            ctx.out.emit(&r, || file_text(&r))?;
+        }
         ExportCmd::Csv(a) => {
             let what = match a.what {
                 CsvTable::Evidence => CsvWhat::Evidence,
@@ -212,7 +233,19 @@ fn check_text(c: &BagCheck) -> String {
     for p in &c.problems {
         s.push_str(&format!("PROBLEM {p}\n"));
     }
-    if c.valid {
+    if c.valid && c.kind == BagKind::Foreign {
+        let algs: Vec<&str> = c.algorithms.iter().map(|a| a.name()).collect();
+        s.push_str(&format!(
+            "bag verified (made by {}): {} payload files ({} bytes), every file checked against {} manifest{} ({}){}\n",
+            c.bag_info.get("Bag-Software-Agent").map_or("another tool", String::as_str),
+            c.payload_files,
+            c.payload_bytes,
+            algs.len(),
+            if algs.len() == 1 { "" } else { "s" },
+            algs.join(", "),
+            c.external_identifier.as_deref().map(|i| format!("; External-Identifier {i}")).unwrap_or_default()
+        ));
+    } else if c.valid {
         s.push_str(&format!(
             "bag verified: {} payload files ({} bytes), {} events verified, {} records match their events; head {}\n",
             c.payload_files,
@@ -251,6 +284,23 @@ fn import_text(r: &BagImport) -> String {
     let mut s = check_text(&r.check);
     if r.already_imported {
         s.push_str("everything in this bag is already in the catalog; nothing changed\n");
+    } else if r.imported && r.check.kind == BagKind::Foreign {
+        s.push_str(&format!(
+            "registered {} files as {} new evidence items ({} already here); recorded as event #{}\n",
+            r.created.files,
+            r.created.evidence,
+            r.existing.files,
+            r.event.unwrap_or_default()
+        ));
+        // Paths inside the bag, as its manifests name them.
+        let root = std::fs::canonicalize(&r.check.bag).ok();
+        for item in &r.files {
+            if let AddItem::Registered { path, file, evidence, .. } = item {
+                let p = std::path::Path::new(path);
+                let rel = root.as_deref().and_then(|root| p.strip_prefix(root).ok()).unwrap_or(p);
+                s.push_str(&format!("  {file} {evidence} {}\n", rel.display()));
+            }
+        }
     } else if r.imported {
         let c = &r.created;
         s.push_str(&format!(
@@ -285,6 +335,12 @@ pub fn import(ctx: &Ctx, cmd: ImportCmd) -> Result<u8> {
             ctx.out.emit(&r, || import_text(&r))?;
             Ok(if r.check.valid { 0 } else { 1 })
         }
+        ImportCmd::Hashdeep { list } => {
+            let mut cat = ctx.open()?;
+            let r = cat.import_hashdeep(&list)?;
+            ctx.out.emit(&r, || hashdeep_import_text(&r))?;
+            Ok(if r.conflicts.is_empty() { 0 } else { 1 })
+        }
         ImportCmd::Csv { file } => {
             let mut cat = ctx.open()?;
             let r = cat.import_csv(&file)?;
@@ -304,4 +360,42 @@ pub fn import(ctx: &Ctx, cmd: ImportCmd) -> Result<u8> {
             Ok(0)
         }
     }
+}
+
+fn hashdeep_import_text(r: &evcat::export::hashdeep::HashdeepImport) -> String {
+    let algs: Vec<&str> = r.algorithms.iter().map(|a| a.name()).collect();
+    if r.already_imported {
+        return format!(
+            "{}: this list (SHA-256 {}) was imported as event #{}; nothing changed\n",
+            r.list.display(),
+            r.list_sha256,
+            r.event.unwrap_or_default()
+        );
+    }
+    let mut s = String::new();
+    for c in &r.conflicts {
+        s.push_str(&format!("CONFLICT {c}\n"));
+    }
+    for a in &r.attached {
+        s.push_str(&format!("  {} line {}: {} ({} verified)\n", a.file, a.line, a.filename, algs.join(", ")));
+    }
+    for (line, name) in &r.unknown {
+        s.push_str(&format!("  not in the catalog: line {line}: {name}\n"));
+    }
+    if !r.conflicts.is_empty() {
+        s.push_str(&format!(
+            "{}: REFUSED, {} conflicting entries; nothing recorded\n",
+            r.list.display(),
+            r.conflicts.len()
+        ));
+    } else {
+        s.push_str(&format!(
+            "{}: {} entries attached to catalog files, {} not in the catalog{}\n",
+            r.list.display(),
+            r.attached.len(),
+            r.unknown.len(),
+            r.event.map(|e| format!("; recorded as event #{e}")).unwrap_or_default()
+        ));
+    }
+    s
 }

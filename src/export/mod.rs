@@ -15,6 +15,8 @@
 pub mod bag;
 pub mod claimreview;
 pub mod csv;
+pub mod digests;
+pub mod hashdeep;
 pub mod prov;
 pub mod report;
 

@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::acquire::attach::{self, SidecarRef};
 use crate::acquire::sidecar::SidecarFacts;
 use crate::analysis::AnalysisOptions;
-use crate::catalog::evidence::Provenance;
+use crate::catalog::evidence::{Provenance, Source};
 use crate::catalog::files::{Acquisition, Placement, Storage};
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
@@ -44,6 +44,9 @@ pub struct AddOptions {
     pub evidence: Option<EvidenceId>,
     /// Provenance for the evidence items created for new files.
     pub provenance: Provenance,
+    /// Where that provenance came from: `user` (the default, typed options)
+    /// or `import` (a foreign bag's bag-info.txt).
+    pub provenance_source: Option<Source>,
     pub acquisition: Acquisition,
     /// Record path and hash only, without copying into the store.
     pub in_place: bool,

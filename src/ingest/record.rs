@@ -44,7 +44,7 @@ pub(super) fn record_one(w: &mut crate::catalog::Writer<'_>, p: Prepared, opts: 
                 EvidenceKind::from(p.facts.kind),
                 EvidenceStatus::Acquired,
                 &prov,
-                Source::User,
+                opts.provenance_source.unwrap_or(Source::User),
                 &overrides,
                 serde_json::json!({ "file_sha256": sha_hex }),
             )?

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{json, Value};
 
-use super::verify::{self, Verified};
+use super::verify::{self, Sound, Verified};
 use super::{BagImport, BagRecord, Metadata};
 use crate::catalog::files::Storage;
 use crate::catalog::snapshot;
@@ -274,8 +274,16 @@ impl Catalog {
             skipped: Vec::new(),
             mapping: Mapping::new(),
             event: None,
+            files: Vec::new(),
         };
-        let Some(bag) = verified else { return Ok(report) };
+        let bag = match verified {
+            None => return Ok(report),
+            Some(Sound::Foreign(f)) => {
+                self.import_foreign_bag(f, &mut report)?;
+                return Ok(report);
+            }
+            Some(Sound::Evcat(bag)) => *bag,
+        };
         let md = &bag.log.metadata;
         let source = report.check.source_catalog.clone().unwrap_or_default();
         let same_catalog = self.meta("catalog_id")?.as_deref() == Some(source.as_str());

@@ -37,6 +37,7 @@
 //! - [`import`]: plan (what is new, what is already here) -> stage (bytes into
 //!   the store, hash-checked) -> apply (one transaction).
 
+mod foreign;
 mod import;
 mod proofs;
 mod verify;
@@ -94,10 +95,30 @@ pub struct BagExport {
     pub event: u64,
 }
 
+/// Whose bag it is: evcat's own (custody log inside, fully verified and
+/// merged) or another tool's (payload checked by its manifests, each file
+/// registered with bag-info.txt as provenance).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BagKind {
+    #[default]
+    Evcat,
+    Foreign,
+}
+
 /// Result of checking a bag: everything found wrong, not just the first thing.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct BagCheck {
     pub bag: PathBuf,
+    pub kind: BagKind,
+    /// The payload manifests' algorithms (every file is checked against each).
+    pub algorithms: Vec<crate::export::digests::Algorithm>,
+    /// Each payload manifest's file name -> the SHA-256 of its bytes: what the
+    /// import's custody event names the bag by.
+    pub manifests: BTreeMap<String, String>,
+    /// bag-info.txt of a foreign bag, as read (continuation lines joined).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub bag_info: BTreeMap<String, String>,
     pub valid: bool,
     pub problems: Vec<String>,
     pub payload_files: u64,
@@ -140,6 +161,9 @@ pub struct BagImport {
     pub mapping: BTreeMap<Subject, Subject>,
     /// Sequence number of the `imported` custody event.
     pub event: Option<u64>,
+    /// A foreign bag's payload files as `add` registered them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<crate::ingest::AddItem>,
 }
 
 /// One payload file: path inside the bag, hash, size.

@@ -12,11 +12,11 @@ use std::path::{Component, Path, PathBuf};
 use serde_json::Value;
 
 use super::proofs::{check_proofs, check_stamps, BagProofs};
-use super::{payload_digest, BagCheck, Entry, Metadata, ACTORS, EVENTS, HEAD, MANIFEST, METADATA, PROOFS, TAGMANIFEST};
+use super::{payload_digest, BagCheck, BagKind, Entry, Metadata, ACTORS, EVENTS, HEAD, MANIFEST, METADATA, PROOFS};
 use crate::custody::authority::KeyHistory;
 use crate::custody::{self, Action, ChainVerifier, Head, ProblemKind, Replay, RowCheck, RowState, SealedEvent};
 use crate::error::{Error, Result};
-use crate::hash::{hash_reader, Sha256};
+use crate::export::digests::{digest_file, Algorithm};
 use crate::ids::{RecordKind, Subject};
 use crate::timestamp::TsaTrust;
 
@@ -36,11 +36,27 @@ pub(super) struct BagLog {
     pub proofs: Option<BagProofs>,
 }
 
-/// A verified bag, ready to merge.
+/// A verified evcat bag, ready to merge.
 #[derive(Debug, Clone)]
 pub(super) struct Verified {
     pub root: PathBuf,
     pub log: BagLog,
+}
+
+/// A verified bag from another tool: its payload (every file checked against
+/// every manifest) and bag-info.txt, ready to register.
+#[derive(Debug, Clone)]
+pub(super) struct Foreign {
+    pub root: PathBuf,
+    pub entries: Vec<Entry>,
+    pub info: BTreeMap<String, String>,
+}
+
+/// What a sound bag holds.
+#[derive(Debug, Clone)]
+pub(super) enum Sound {
+    Evcat(Box<Verified>),
+    Foreign(Foreign),
 }
 
 /// Check a bag completely; `Ok` with problems listed, `Err` only when the
@@ -54,19 +70,43 @@ pub fn verify_bag_trusting(dir: &Path, trust: Option<&TsaTrust>) -> Result<BagCh
     verify(dir, trust).map(|(c, _)| c)
 }
 
-pub(super) fn verify(dir: &Path, trust: Option<&TsaTrust>) -> Result<(BagCheck, Option<Verified>)> {
+/// An evcat bag holds its custody log; anything else is a bag from another
+/// tool (bagit.py, Archivematica, a court's submission), whose payload is
+/// checked by its manifests alone.
+fn is_evcat_bag(listed: &[Entry], info: &BTreeMap<String, String>) -> bool {
+    listed.iter().any(|e| e.rel == EVENTS || e.rel == HEAD)
+        || info.get("Bag-Software-Agent").is_some_and(|a| a.starts_with("evcat "))
+}
+
+pub(super) fn verify(dir: &Path, trust: Option<&TsaTrust>) -> Result<(BagCheck, Option<Sound>)> {
     let meta = fs::symlink_metadata(dir).map_err(|e| Error::io("open bag", dir, e))?;
     if !meta.is_dir() {
         return Err(Error::invalid("bag", dir.display().to_string(), "not a directory"));
     }
     let root = fs::canonicalize(dir).map_err(|e| Error::io("resolve", dir, e))?;
-    let mut v = Structure { root: root.clone(), check: BagCheck { bag: dir.to_path_buf(), ..Default::default() } };
+    let mut v = Structure {
+        root: root.clone(),
+        check: BagCheck { bag: dir.to_path_buf(), ..Default::default() },
+        oxum_missing: false,
+    };
     let (listed, info) = v.check_structure();
+    let evcat = is_evcat_bag(&listed, &info);
+    if evcat && v.oxum_missing {
+        v.problem("bag-info.txt has no Payload-Oxum (evcat bags always carry one)".into());
+    }
+    v.check.kind = if evcat { BagKind::Evcat } else { BagKind::Foreign };
+    if !evcat {
+        v.check.bag_info = info.clone();
+    }
     if !v.check.problems.is_empty() {
         return Ok((v.check, None));
     }
-    // The custody contents, now that their bytes are known to be the bag's.
     let mut check = v.check;
+    if !evcat {
+        check.valid = true;
+        return Ok((check, Some(Sound::Foreign(Foreign { root, entries: listed, info }))));
+    }
+    // The custody contents, now that their bytes are known to be the bag's.
     let log = match load_log(&root, &listed) {
         Ok(log) => log,
         Err(p) => {
@@ -76,7 +116,7 @@ pub(super) fn verify(dir: &Path, trust: Option<&TsaTrust>) -> Result<(BagCheck, 
     };
     check_log(&log, &info, &listed, trust, &mut check);
     check.valid = check.problems.is_empty();
-    let verified = check.valid.then_some(Verified { root, log });
+    let verified = check.valid.then(|| Sound::Evcat(Box::new(Verified { root, log })));
     Ok((check, verified))
 }
 
@@ -116,6 +156,11 @@ fn unsafe_path(rel: &str) -> Option<&'static str> {
     None
 }
 
+/// `manifest-ALG.txt` or `tagmanifest-ALG.txt`.
+fn manifest_name(alg: Algorithm, payload: bool) -> String {
+    format!("{}manifest-{alg}.txt", if payload { "" } else { "tag" })
+}
+
 fn read_small(path: &Path) -> Result<Vec<u8>> {
     let f = fs::File::open(path).map_err(|e| Error::io("open", path, e))?;
     let mut buf = Vec::new();
@@ -129,11 +174,6 @@ fn read_small(path: &Path) -> Result<Vec<u8>> {
 pub(super) fn read_text(path: &Path) -> Result<String> {
     String::from_utf8(read_small(path)?)
         .map_err(|_| Error::invalid("bag file", path.display().to_string(), "not UTF-8 text"))
-}
-
-fn hash_file(path: &Path) -> Result<(Sha256, u64)> {
-    let f = fs::File::open(path).map_err(|e| Error::io("open", path, e))?;
-    hash_reader(f).map_err(|e| Error::io("read", path, e))
 }
 
 fn bag_info(text: &str) -> BTreeMap<String, String> {
@@ -160,38 +200,57 @@ fn bag_info(text: &str) -> BTreeMap<String, String> {
 struct Structure {
     root: PathBuf,
     check: BagCheck,
+    /// bag-info.txt has no Payload-Oxum: allowed by RFC 8493 (it is
+    /// optional), so a problem only for evcat's own bags, which always write it.
+    oxum_missing: bool,
 }
+
+/// A manifest's entries: decoded path -> lowercase hex digest.
+type ManifestEntries = BTreeMap<String, String>;
 
 impl Structure {
     fn problem(&mut self, p: String) {
         self.check.problems.push(p);
     }
 
-    /// bagit.txt, the payload manifest (every entry hashed), completeness,
-    /// bag-info.txt and its Payload-Oxum, the tag manifest. Returns the
+    /// bagit.txt; the payload manifests of every algorithm present (each file
+    /// in each manifest, every entry hashed); completeness; bag-info.txt and
+    /// its Payload-Oxum; fetch.txt (refused); the tag manifests. Returns the
     /// verified payload entries and bag-info.txt.
     fn check_structure(&mut self) -> (Vec<Entry>, BTreeMap<String, String>) {
         let payload_files = self.walk();
         match read_text(&self.root.join("bagit.txt")) {
-            Ok(t) if t.lines().any(|l| l.starts_with("BagIt-Version:")) => {}
+            Ok(t) if t.trim_start_matches('\u{feff}').lines().any(|l| l.starts_with("BagIt-Version:")) => {}
             Ok(_) => self.problem("bagit.txt: no BagIt-Version line".into()),
             Err(e) => self.problem(format!("bagit.txt: {e}")),
         }
-        let listed = self.manifest(MANIFEST, true);
+        let (payload_algs, tag_algs) = self.manifest_files();
+        if payload_algs.is_empty() && !self.check.problems.iter().any(|p| p.starts_with("manifest-")) {
+            self.problem(format!(
+                "no payload manifest ({MANIFEST}, or manifest-ALG.txt for md5, sha1, sha224, sha384, sha512): not a BagIt bag"
+            ));
+        }
+        self.check.algorithms = payload_algs.clone();
+        let listed = self.payload(&payload_algs);
         let listed_names: BTreeSet<&str> = listed.iter().map(|e| e.rel.as_str()).collect();
         for f in &payload_files {
             if !listed_names.contains(f.as_str()) && !self.check.problems.iter().any(|p| p.contains(f.as_str())) {
-                self.problem(format!("{f}: in the payload but not in {MANIFEST}"));
+                self.problem(format!("{f}: in the payload but in no manifest"));
             }
         }
         self.check.payload_files = listed.len() as u64;
         self.check.payload_bytes = listed.iter().map(|e| e.size).sum();
-        let info = match read_text(&self.root.join("bag-info.txt")) {
-            Ok(t) => bag_info(&t),
-            Err(e) => {
-                self.problem(format!("bag-info.txt: {e}"));
-                BTreeMap::new()
+        let info_path = self.root.join("bag-info.txt");
+        let info = if info_path.exists() {
+            match read_text(&info_path) {
+                Ok(t) => bag_info(&t),
+                Err(e) => {
+                    self.problem(format!("bag-info.txt: {e}"));
+                    BTreeMap::new()
+                }
             }
+        } else {
+            BTreeMap::new()
         };
         let bytes: u64 =
             payload_files.iter().filter_map(|f| fs::metadata(self.root.join(f)).ok()).map(|m| m.len()).sum();
@@ -199,27 +258,57 @@ impl Structure {
         match info.get("Payload-Oxum") {
             Some(o) if *o == oxum => {}
             Some(o) => self.problem(format!("Payload-Oxum is {o} but the payload holds {oxum} (bytes.files)")),
-            None => self.problem("bag-info.txt has no Payload-Oxum".into()),
+            None => self.oxum_missing = true,
         }
         self.check.external_identifier = info.get("External-Identifier").cloned();
-        if self.root.join(TAGMANIFEST).exists() {
-            self.manifest(TAGMANIFEST, false);
+        self.fetch();
+        for alg in tag_algs {
+            self.tag_manifest(alg);
         }
         (listed, info)
     }
 
-    /// Check a manifest's entries; returns those that verified.
-    fn manifest(&mut self, name: &str, payload: bool) -> Vec<Entry> {
-        let path = self.root.join(name);
-        let text = match read_text(&path) {
+    /// The payload and tag manifests at the bag's root, by algorithm. A
+    /// manifest of an algorithm evcat cannot check is a problem: accepting
+    /// the bag would mean accepting files nobody checked against it.
+    fn manifest_files(&mut self) -> (Vec<Algorithm>, Vec<Algorithm>) {
+        let (mut payload, mut tag) = (Vec::new(), Vec::new());
+        let entries = match fs::read_dir(&self.root) {
+            Ok(d) => d,
+            Err(e) => {
+                self.problem(format!("cannot list the bag: {e}"));
+                return (payload, tag);
+            }
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            match Algorithm::of_manifest(name) {
+                Some((Ok(a), false)) => payload.push(a),
+                Some((Ok(a), true)) => tag.push(a),
+                Some((Err(alg), _)) => self.problem(format!(
+                    "{name}: checksum algorithm {alg:?} is not one evcat verifies (md5, sha1, sha224, sha256, sha384, sha512)"
+                )),
+                None => {}
+            }
+        }
+        payload.sort();
+        tag.sort();
+        (payload, tag)
+    }
+
+    /// Parse one manifest: safe, unique paths (payload ones under `data/`)
+    /// and well-formed digests of `alg`.
+    fn parse_manifest(&mut self, alg: Algorithm, payload: bool) -> ManifestEntries {
+        let name = manifest_name(alg, payload);
+        let text = match read_text(&self.root.join(&name)) {
             Ok(t) => t,
             Err(e) => {
                 self.problem(format!("{name}: {e}"));
-                return Vec::new();
+                return ManifestEntries::new();
             }
         };
-        let mut seen = BTreeSet::new();
-        let mut ok = Vec::new();
+        let mut out = ManifestEntries::new();
         for (n, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
                 continue;
@@ -236,33 +325,149 @@ impl Structure {
                 self.problem(format!("{name} line {}: payload path {rel:?} is outside data/", n + 1));
                 continue;
             }
-            if !seen.insert(rel.clone()) {
+            if out.contains_key(&rel) {
                 self.problem(format!("{name} line {}: {rel:?} is listed twice", n + 1));
                 continue;
             }
-            let Ok(want) = hash.parse::<Sha256>() else {
-                self.problem(format!("{name} line {}: {hash:?} is not a SHA-256", n + 1));
+            if hash.len() != alg.hex_len() || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+                self.problem(format!("{name} line {}: {hash:?} is not a {alg} digest", n + 1));
                 continue;
-            };
-            let p = self.root.join(&rel);
-            match fs::canonicalize(&p) {
-                Ok(c) if !c.starts_with(&self.root) => {
-                    self.problem(format!("{rel}: resolves to {} outside the bag; refusing the bag", c.display()));
-                    continue;
-                }
-                Err(e) => {
-                    self.problem(format!("{rel}: listed in {name} but cannot be read: {e}"));
-                    continue;
-                }
-                Ok(_) => {}
             }
-            match hash_file(&p) {
-                Ok((got, size)) if got == want => ok.push(Entry { rel, sha: got, size }),
-                Ok((got, _)) => self.problem(format!("{rel}: SHA-256 mismatch (manifest {want}, file {got})")),
+            out.insert(rel, hash.to_ascii_lowercase());
+        }
+        out
+    }
+
+    /// A listed path must be a file inside the bag.
+    fn inside(&mut self, rel: &str, name: &str) -> bool {
+        match fs::canonicalize(self.root.join(rel)) {
+            Ok(c) if !c.starts_with(&self.root) => {
+                self.problem(format!("{rel}: resolves to {} outside the bag; refusing the bag", c.display()));
+                false
+            }
+            Err(e) => {
+                self.problem(format!("{rel}: listed in {name} but cannot be read: {e}"));
+                false
+            }
+            Ok(_) => true,
+        }
+    }
+
+    /// Every payload file, in every payload manifest, read once and checked
+    /// against each; returns those that verified, with their SHA-256.
+    fn payload(&mut self, algs: &[Algorithm]) -> Vec<Entry> {
+        let manifests: Vec<(Algorithm, ManifestEntries)> =
+            algs.iter().map(|&a| (a, self.parse_manifest(a, true))).collect();
+        let mut digests_of: BTreeMap<String, BTreeMap<Algorithm, String>> = BTreeMap::new();
+        for (a, m) in &manifests {
+            for (rel, hex) in m {
+                digests_of.entry(rel.clone()).or_default().insert(*a, hex.clone());
+            }
+        }
+        let mut ok = Vec::new();
+        for (rel, want) in digests_of {
+            let missing: Vec<String> =
+                algs.iter().filter(|a| !want.contains_key(a)).map(|&a| manifest_name(a, true)).collect();
+            if !missing.is_empty() {
+                self.problem(format!(
+                    "{rel}: not listed in {} (every payload manifest must list every file)",
+                    missing.join(", ")
+                ));
+                continue;
+            }
+            if !self.inside(&rel, &manifest_name(algs[0], true)) {
+                continue;
+            }
+            match digest_file(&self.root.join(&rel), algs) {
+                Ok((sha, size, got)) => {
+                    let bad: Vec<String> = want
+                        .iter()
+                        .filter(|(a, w)| got.get(a) != Some(w))
+                        .map(|(a, w)| {
+                            format!("{a}: manifest {w}, file {}", got.get(a).map(String::as_str).unwrap_or("?"))
+                        })
+                        .collect();
+                    if bad.is_empty() {
+                        ok.push(Entry { rel, sha, size });
+                    } else {
+                        self.problem(format!("{rel}: checksum mismatch ({})", bad.join("; ")));
+                    }
+                }
                 Err(e) => self.problem(format!("{rel}: {e}")),
             }
         }
+        // What the import records as the bag's identity: each payload
+        // manifest's own SHA-256.
+        for &a in algs {
+            let name = manifest_name(a, true);
+            if let Ok((sha, _, _)) = digest_file(&self.root.join(&name), &[]) {
+                self.check.manifests.insert(name, sha.to_hex());
+            }
+        }
         ok
+    }
+
+    /// A tag manifest: each tag file it lists, checked.
+    fn tag_manifest(&mut self, alg: Algorithm) {
+        let name = manifest_name(alg, false);
+        for (rel, want) in self.parse_manifest(alg, false) {
+            if !self.inside(&rel, &name) {
+                continue;
+            }
+            match digest_file(&self.root.join(&rel), &[alg]) {
+                Ok((_, _, got)) if got.get(&alg) == Some(&want) => {}
+                Ok((_, _, got)) => self.problem(format!(
+                    "{rel}: {alg} mismatch (tag manifest {want}, file {})",
+                    got.get(&alg).map(String::as_str).unwrap_or("?")
+                )),
+                Err(e) => self.problem(format!("{rel}: {e}")),
+            }
+        }
+    }
+
+    /// fetch.txt (`URL LENGTH PATH` lines) names payload to download from
+    /// elsewhere. A bag whose fetched files are all present is complete and
+    /// checked like any other (RFC 8493 §2.2.3); one still missing files is
+    /// refused, naming them: evcat never downloads, a bag comes in whole.
+    fn fetch(&mut self) {
+        let path = self.root.join("fetch.txt");
+        if !path.exists() {
+            return;
+        }
+        let text = match read_text(&path) {
+            Ok(t) => t,
+            Err(e) => return self.problem(format!("fetch.txt: {e}")),
+        };
+        let mut absent = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim_end_matches('\r');
+            if line.trim().is_empty() {
+                continue;
+            }
+            let mut parts = line.splitn(3, [' ', '\t']);
+            let (Some(url), Some(len), Some(rel)) = (parts.next(), parts.next(), parts.next()) else {
+                self.problem(format!("fetch.txt line {}: not `URL LENGTH PATH`", n + 1));
+                continue;
+            };
+            let rel = rel.trim_start_matches([' ', '\t']);
+            if let Some(why) = unsafe_path(rel) {
+                self.problem(format!("fetch.txt line {}: unsafe path {rel:?} ({why}); refusing the bag", n + 1));
+                continue;
+            }
+            if len != "-" && len.parse::<u64>().is_err() {
+                self.problem(format!("fetch.txt line {}: length {len:?} is neither a number nor `-`", n + 1));
+            }
+            if !self.root.join(rel).is_file() {
+                absent.push(format!("{rel} (from {url})"));
+            }
+        }
+        if !absent.is_empty() {
+            self.problem(format!(
+                "fetch.txt: {} file(s) to download are not in the bag: {}; evcat does not fetch payload, so download them into the bag first",
+                absent.len(),
+                absent.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
+            ));
+        }
     }
 
     /// Walk the bag: refuse symlinks that leave it; return payload files.
@@ -306,7 +511,7 @@ impl Structure {
 fn load_log(root: &Path, listed: &[Entry]) -> std::result::Result<BagLog, String> {
     let load = |rel: &str| -> std::result::Result<String, String> {
         if !listed.iter().any(|e| e.rel == rel) {
-            return Err(format!("{rel} is missing (not an evcat bag?)"));
+            return Err(format!("{rel} is missing from this evcat bag"));
         }
         read_text(&root.join(rel)).map_err(|e| format!("{rel}: {e}"))
     };
