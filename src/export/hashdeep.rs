@@ -586,7 +586,10 @@ mod tests {
             ("hello\n", "line 1"),
             ("%%%% HASHDEEP-1.0\n", "line 2"),
             ("%%%% HASHDEEP-1.0\n%%%% md5,filename\n", "expected size"),
-            ("%%%% HASHDEEP-1.0\n%%%% size,md5,filename\nx,900150983cd24fb0d6963f7d28e17f72,a\n", "size \"x\" is not a number"),
+            (
+                "%%%% HASHDEEP-1.0\n%%%% size,md5,filename\nx,900150983cd24fb0d6963f7d28e17f72,a\n",
+                "size \"x\" is not a number",
+            ),
             ("%%%% HASHDEEP-1.0\n%%%% size,md5,filename\n1,9001,a\n", "not a md5 digest"),
             ("%%%% HASHDEEP-1.0\n%%%% size,md5,filename\n1,900150983cd24fb0d6963f7d28e17f72\n", "no filename"),
             ("%%%% HASHDEEP-1.0\n%%%% size,md5,md5,filename\n", "appears twice"),
