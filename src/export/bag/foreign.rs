@@ -127,8 +127,8 @@ impl Catalog {
         report.files = added.items;
         report.imported = true;
         if let Some(seq) = imported_before(self, &report.check.manifests)? {
-            // The same bag again: its files were all here (or the first import
-            // was cut short and this one finished registering them).
+            // This bag was recorded before: nothing to add unless some of its
+            // files were registered only now.
             report.already_imported = created.files == 0;
             report.event = Some(seq);
             if created.files == 0 {
