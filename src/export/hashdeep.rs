@@ -227,6 +227,13 @@ pub struct AgainstItem {
     pub catalog_file: Option<FileId>,
 }
 
+impl AgainstItem {
+    /// A file of the audited folder (`catalog_file` is filled in at the end).
+    fn found(rel: &str, size: u64, sha: &Sha256, known_as: Option<String>, line: Option<usize>) -> Self {
+        AgainstItem { path: rel.to_string(), size, known_as, line, sha256: Some(sha.to_hex()), catalog_file: None }
+    }
+}
+
 /// `evcat audit --against LIST DIR`: hashdeep's audit categories.
 #[derive(Debug, Clone, Serialize)]
 pub struct AgainstReport {
@@ -316,14 +323,7 @@ impl Catalog {
         let mut rest = Vec::new();
         for (rel, sha, size, mut digests) in walked {
             digests.retain(|a, _| known.algorithms.contains(a));
-            let item = |known_as: Option<String>, line: Option<usize>| AgainstItem {
-                path: rel.clone(),
-                size,
-                known_as,
-                line,
-                sha256: Some(sha.to_hex()),
-                catalog_file: None,
-            };
+            let item = |known_as, line| AgainstItem::found(&rel, size, &sha, known_as, line);
             match by_name.get(&rel) {
                 Some(&i) if known.entries[i].hashes == digests && known.entries[i].size == size => {
                     found[i] = true;
@@ -333,14 +333,7 @@ impl Catalog {
             }
         }
         for (rel, sha, size, digests) in rest {
-            let item = |known_as: Option<String>, line: Option<usize>| AgainstItem {
-                path: rel.clone(),
-                size,
-                known_as,
-                line,
-                sha256: Some(sha.to_hex()),
-                catalog_file: None,
-            };
+            let item = |known_as, line| AgainstItem::found(&rel, size, &sha, known_as, line);
             if let Some(ix) = by_digest.get(&key(&digests, size)) {
                 // Prefer an entry no other file has claimed.
                 let i = ix.iter().copied().find(|&i| !found[i]).unwrap_or(ix[0]);
