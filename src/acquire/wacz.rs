@@ -369,6 +369,14 @@ fn scan_records<R: BufRead>(r: R, rpath: &str, extract: Option<&Store>, label: &
         let mut record = match records.next_item() {
             None => break,
             Some(Ok(rec)) => rec,
+            // A record whose headers parse but lack a field (a bad
+            // WARC-Date, say) is skipped: its length is known, the next
+            // record is still found.
+            Some(Err(e @ (warc::Error::MissingHeader(_) | warc::Error::MalformedHeader(..)))) => {
+                read += 1;
+                cap.warnings.push(format!("{rpath}: record {read} skipped: {e}"));
+                continue;
+            }
             Some(Err(e)) => {
                 // The crate's own message for a read error hides its cause.
                 let why = match e {
@@ -393,7 +401,7 @@ fn scan_records<R: BufRead>(r: R, rpath: &str, extract: Option<&Store>, label: &
             record_id: record.warc_id().to_string(),
             record_type,
             target_uri,
-            warc_date: record.date().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            warc_date: record.date().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
             status: None,
             media_type: String::new(),
             size: 0,
@@ -749,6 +757,40 @@ mod tests {
         assert_eq!(m("https://video.twimg.com/ext/clip.mp4?tag=12").file_name(), "clip.mp4");
         assert_eq!(m("https://example.org/").file_name(), "example.org");
         assert_eq!(m("urn:view:https://example.org/").file_name(), "example.org");
+    }
+
+    fn warc_record(headers: &str, block: &[u8]) -> Vec<u8> {
+        let mut r = format!("WARC/1.1\r\n{headers}Content-Length: {}\r\n\r\n", block.len()).into_bytes();
+        r.extend_from_slice(block);
+        r.extend_from_slice(b"\r\n\r\n");
+        r
+    }
+
+    #[test]
+    fn a_record_with_a_bad_date_is_skipped_and_the_next_one_still_read() {
+        let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F', 0, 1, 2, 3];
+        let mut http = b"HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\n\r\n".to_vec();
+        http.extend_from_slice(&jpeg);
+        let mut warc = warc_record(
+            "WARC-Type: response\r\nWARC-Record-ID: <urn:uuid:1>\r\nWARC-Date: yesterday\r\nContent-Type: application/http; msgtype=response\r\n",
+            &http,
+        );
+        warc.extend(warc_record(
+            "WARC-Type: response\r\nWARC-Record-ID: <urn:uuid:2>\r\nWARC-Date: 2026-03-14T14:05:09.123456Z\r\nWARC-Target-URI: https://e.org/a.jpg\r\nContent-Type: application/http; msgtype=response\r\n",
+            &http,
+        ));
+        let mut cap = Capture::default();
+        scan_records(&warc[..], "archive/x.warc", None, Path::new("x.wacz"), &mut cap).unwrap();
+        assert_eq!(cap.records, 2);
+        assert!(cap.warnings[0].contains("record 1 skipped"), "{:?}", cap.warnings);
+        assert_eq!(cap.media.len(), 1);
+        let m = &cap.media[0];
+        assert_eq!(
+            (m.target_uri.as_str(), m.warc_date.as_str()),
+            ("https://e.org/a.jpg", "2026-03-14T14:05:09.123456Z")
+        );
+        assert_eq!((m.size, m.sha256.clone()), (jpeg.len() as u64, hex::encode(sha2::Sha256::digest(jpeg))));
+        assert_eq!(m.payload_digest_check, "not recorded");
     }
 
     #[test]
