@@ -311,6 +311,10 @@ fn a_wacz_is_kept_whole_with_its_page_as_provenance_and_its_media_listed() {
     let listed = rec["fields"]["media.0001"].as_str().unwrap();
     assert!(listed.contains(&sha256sum(&clip)) && listed.contains("clip.mp4"), "{listed}");
     audit_clean(&c);
+    // `probe` shows the same before anything is registered.
+    let p = &c.json(&["probe", s(&wacz)])[0];
+    assert_eq!(p["capture"]["media"], cap["media"]);
+    assert_eq!(p["facts"]["media_type"], "application/wacz");
 }
 
 #[test]

@@ -51,7 +51,7 @@ pub struct AddArgs {
 }
 
 /// A WACZ's package check, seed page and archived media, under its line.
-fn render_capture(c: &evcat::acquire::wacz::Capture) -> String {
+pub(super) fn render_capture(c: &evcat::acquire::wacz::Capture) -> String {
     let pk = &c.package;
     let mut s = if pk.is_sound() {
         format!("  WACZ package verified: {} of {} resources", pk.verified, pk.resources)
