@@ -337,6 +337,25 @@ fn extract_media_registers_each_payload_derived_from_the_wacz_and_finds_reupload
     assert_eq!(fields["warc_target_uri"], "https://v16.tiktokcdn.com/v/clip.mp4?mime_type=video_mp4");
     assert_eq!(fields["payload_digest_check"], "verified");
     assert_eq!(f["width"], 320, "the extracted file is probed like any other");
+    // PROV and the HTML report carry the capture's records and the derivation.
+    let prov_path = c.work("prov.json");
+    c.ok(&["export", "prov", s(&prov_path)]);
+    let prov: Value = serde_json::from_slice(&fs::read(&prov_path).unwrap()).unwrap();
+    let (wf, vf) = (w["file"].as_str().unwrap(), v["file"].as_str().unwrap());
+    let act = &prov["activity"][format!("cat:acquisition-{vf}")];
+    assert_eq!(act["evcat:record_format"], "warc record");
+    assert_eq!(act["evcat:record_warc_target_uri"], "https://v16.tiktokcdn.com/v/clip.mp4?mime_type=video_mp4");
+    assert_eq!(prov["activity"][format!("cat:acquisition-{wf}")]["evcat:record_format"], "wacz");
+    let derived = prov["wasDerivedFrom"]
+        .as_object()
+        .unwrap()
+        .values()
+        .any(|d| d["prov:generatedEntity"] == format!("cat:{vf}") && d["prov:usedEntity"] == format!("cat:{wf}"));
+    assert!(derived, "{}", prov["wasDerivedFrom"]);
+    let report_path = c.work("report.html");
+    c.ok(&["export", "report", s(&report_path)]);
+    let html = fs::read_to_string(&report_path).unwrap();
+    assert!(html.contains("package_check") && html.contains("warc_target_uri"), "the report shows both records");
     // Fingerprinted like any file: the same clip added later is a known file.
     let again = c.json(&["add", s(&clip)]);
     assert_eq!(again["already_registered"], 1, "{again}");
@@ -366,6 +385,13 @@ fn a_damaged_wacz_is_registered_as_received_with_the_damage_named() {
     assert!(check.contains("3 of 4 resources verified") && check.contains("pages/pages.jsonl"), "{check}");
     let human = c.ok(&["add", s(&c.work("cap/capture.wacz")), "--media-analysis", "off"]);
     assert!(human.contains("registered"), "{human}");
+
+    // An edited datapackage-digest.json: the digest check fails, named.
+    let redigested = tools::wacz_tamper(&wacz, &c.work("digest.wacz"), "datapackage-digest.json");
+    let r = c.json(&["add", s(&redigested), "--media-analysis", "off"]);
+    let v = registered(&r)[0];
+    assert_eq!(v["capture"]["package"]["digest"], "mismatch", "{v}");
+    assert!(v["warnings"].to_string().contains("datapackage-digest.json"), "{v}");
 
     // A damaged WARC (its gzip member fails its CRC) still registers, named.
     let broken = tools::wacz_tamper(&wacz, &c.work("broken.wacz"), "archive/capture.warc.gz");
