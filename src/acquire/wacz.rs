@@ -210,9 +210,14 @@ pub fn read(path: &Path, label: &Path, extract: Option<&Store>) -> Result<Captur
             cap.package.problems.push(format!("{m} is in the WACZ but not listed in datapackage.json"));
         }
     }
+    let mut seen = BTreeSet::new();
     for (rpath, hash, bytes) in &listed {
         if rpath.is_empty() {
             cap.package.problems.push("datapackage.json lists a resource without a path".into());
+            continue;
+        }
+        if !seen.insert(rpath.as_str()) {
+            cap.package.problems.push(format!("datapackage.json lists {rpath} twice"));
             continue;
         }
         if !members.contains(rpath) {
@@ -228,9 +233,16 @@ pub fn read(path: &Path, label: &Path, extract: Option<&Store>) -> Result<Captur
                 continue;
             }
         };
+        let (packed, unpacked) = (entry.compressed_size(), entry.size());
+        if unpacked > max_expansion(packed) {
+            cap.package.problems.push(format!(
+                "{rpath}: declares {unpacked} bytes from {packed} compressed (a decompression bomb?); not read"
+            ));
+            continue;
+        }
         let mut tee = Tee::new(&mut entry);
         if is_warc {
-            scan_warc(&mut tee, rpath, extract, label, &mut cap)?;
+            scan_warc(&mut tee, rpath, extract, label, &mut cap, packed)?;
         } else if is_pages {
             read_pages(&mut tee, rpath, &mut cap);
         }
@@ -353,9 +365,50 @@ fn read_pages(r: impl Read, rpath: &str, cap: &mut Capture) {
 }
 
 /// Read every record of one WARC (gzip members or plain), listing media.
-fn scan_warc(r: impl Read, rpath: &str, extract: Option<&Store>, label: &Path, cap: &mut Capture) -> Result<()> {
+/// The most bytes `packed` compressed bytes may expand to: real WARCs and
+/// JSON compress 3-20x, media not at all; only crafted input reaches
+/// deflate's ~1000x. Bounds the work a small hostile file can cause.
+fn max_expansion(packed: u64) -> u64 {
+    packed.saturating_mul(MAX_EXPANSION).saturating_add(64 << 20)
+}
+
+const MAX_EXPANSION: u64 = 200;
+
+/// Reads at most `left` bytes, then fails (instead of quietly ending), so a
+/// bomb is reported as one.
+struct Budget<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for Budget<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "decompresses to more than {MAX_EXPANSION}x its size (a decompression bomb?); not read further"
+                ),
+            ));
+        }
+        let want = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+fn scan_warc(
+    r: impl Read,
+    rpath: &str,
+    extract: Option<&Store>,
+    label: &Path,
+    cap: &mut Capture,
+    packed: u64,
+) -> Result<()> {
     if rpath.ends_with(".gz") {
-        scan_records(BufReader::new(flate2::read::MultiGzDecoder::new(r)), rpath, extract, label, cap)
+        let unzipped = Budget { inner: flate2::read::MultiGzDecoder::new(r), left: max_expansion(packed) };
+        scan_records(BufReader::new(unzipped), rpath, extract, label, cap)
     } else {
         scan_records(BufReader::new(r), rpath, extract, label, cap)
     }
@@ -791,6 +844,16 @@ mod tests {
         );
         assert_eq!((m.size, m.sha256.clone()), (jpeg.len() as u64, hex::encode(sha2::Sha256::digest(jpeg))));
         assert_eq!(m.payload_digest_check, "not recorded");
+    }
+
+    #[test]
+    fn decompression_is_bounded_by_the_compressed_size() {
+        let mut out = Vec::new();
+        let e = Budget { inner: &[0u8; 100][..], left: 10 }.read_to_end(&mut out).unwrap_err();
+        assert!(e.to_string().contains("decompression bomb"), "{e}");
+        assert_eq!(out.len(), 10);
+        assert_eq!(max_expansion(1 << 20), (200 << 20) + (64 << 20));
+        assert_eq!(max_expansion(u64::MAX), u64::MAX);
     }
 
     #[test]
