@@ -414,123 +414,218 @@ fn scan_warc(
     }
 }
 
-fn scan_records<R: BufRead>(r: R, rpath: &str, extract: Option<&Store>, label: &Path, cap: &mut Capture) -> Result<()> {
-    let mut reader = warc::WarcReader::new(r);
-    let mut records = reader.stream_records();
+/// A WARC record's header block is refused beyond this (real ones are < 4 KB).
+const MAX_WARC_HEAD: u64 = 64 << 10;
+
+/// The WARC records of one file, framed here (header block, `Content-Length`
+/// bytes of block, CRLF CRLF) with `warc::parser::headers` for the header
+/// syntax: the crate's record type panics on a header value that is not
+/// UTF-8 (found by the `wacz_read` fuzz target), so values are read from the
+/// raw header bytes, lossily.
+fn scan_records<R: BufRead>(
+    mut r: R,
+    rpath: &str,
+    extract: Option<&Store>,
+    label: &Path,
+    cap: &mut Capture,
+) -> Result<()> {
     let mut read = 0u64;
+    let damaged = |cap: &mut Capture, n: u64, why: &dyn std::fmt::Display| {
+        cap.warnings.push(format!("{rpath}: damaged; cannot read past record {n}: {why}"));
+    };
     loop {
-        let mut record = match records.next_item() {
-            None => break,
-            Some(Ok(rec)) => rec,
-            // A record whose headers parse but lack a field (a bad
-            // WARC-Date, say) is skipped: its length is known, the next
-            // record is still found.
-            Some(Err(e @ (warc::Error::MissingHeader(_) | warc::Error::MalformedHeader(..)))) => {
-                read += 1;
-                cap.warnings.push(format!("{rpath}: record {read} skipped: {e}"));
+        let mut block = Vec::new();
+        let ended = loop {
+            let before = block.len();
+            match (&mut r).take(MAX_WARC_HEAD + 1 - before as u64).read_until(b'\n', &mut block) {
+                Ok(0) => break block.is_empty(),
+                Ok(_) => {}
+                Err(e) => {
+                    damaged(cap, read + 1, &e);
+                    cap.records += read;
+                    return Ok(());
+                }
+            }
+            // Blank lines between records are tolerated.
+            if before == 0 && block.iter().all(|b| b.is_ascii_whitespace()) {
+                block.clear();
                 continue;
             }
-            Some(Err(e)) => {
-                // The crate's own message for a read error hides its cause.
-                let why = match e {
-                    warc::Error::ReadData(io) => io.to_string(),
-                    other => other.to_string(),
-                };
-                cap.warnings.push(format!("{rpath}: damaged; cannot read past record {}: {why}", read + 1));
-                break;
+            if block.ends_with(b"\r\n\r\n") || block.len() as u64 > MAX_WARC_HEAD {
+                break false;
             }
         };
-        read += 1;
-        let record_type = match record.warc_type() {
-            warc::RecordType::Response => "response",
-            warc::RecordType::Resource => "resource",
-            _ => continue,
-        };
-        let header = |h: warc::WarcHeader| record.header(h).map(|v| v.trim().to_string());
-        let target_uri = header(warc::WarcHeader::TargetURI).unwrap_or_default();
-        let block_type = header(warc::WarcHeader::ContentType).unwrap_or_default();
-        let mut item = ArchivedMedia {
-            warc: rpath.to_string(),
-            record_id: record.warc_id().to_string(),
-            record_type,
-            target_uri,
-            warc_date: record.date().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-            status: None,
-            media_type: String::new(),
-            size: 0,
-            sha256: String::new(),
-            payload_digest: header(warc::WarcHeader::PayloadDigest),
-            payload_digest_check: String::new(),
-            partial: false,
-            truncated: record.truncated_type().as_ref().map(|t| t.to_string()),
-            content_encoding: None,
-            staged: None,
-        };
-        let mut body = &mut record;
-        let mut head = Vec::new();
-        let (declared, chunked) = if record_type == "response" {
-            if !block_type.to_ascii_lowercase().starts_with("application/http") {
-                continue;
-            }
-            let Some(h) = http_head(&mut body, &mut head) else {
-                cap.warnings.push(format!("{rpath}: record {} has no readable HTTP response head", item.record_id));
-                continue;
-            };
-            item.status = Some(h.status);
-            if h.status != 200 && h.status != 206 {
-                continue;
-            }
-            item.partial = h.status == 206;
-            item.content_encoding = h.content_encoding.filter(|c| c != "identity");
-            (h.content_type, h.chunked)
-        } else {
-            (Some(block_type), false)
-        };
-        // The payload starts with what the head parser read past the head.
-        // Sniff its first bytes: CDNs often serve video as octet-stream.
-        let mut prefix = head;
-        if let Err(e) = (&mut body).take(SNIFF_LEN as u64).read_to_end(&mut prefix) {
-            cap.warnings.push(format!("{rpath}: cannot read record {}: {e}", item.record_id));
+        if ended {
             break;
         }
-        let declared = declared.map(|t| t.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
-        let Some(media_type) = media_type_of(declared.as_deref(), &prefix, chunked) else { continue };
-        item.media_type = media_type;
-        // Raw payload (as stored, for the WARC's payload digest) and the
-        // decoded one (what the server meant, the extracted file).
-        let raw_prefix = prefix;
-        let raw = io::Cursor::new(raw_prefix).chain(&mut body);
-        let mut raw_sha1 = Sha1Tee { inner: raw, sha1: sha1::Sha1::new() };
-        let extracting = extract.filter(|_| !item.partial);
-        let (hashed, decoded_sha1) = if chunked {
-            stage_or_hash(Dechunk::new(BufReader::new(&mut raw_sha1)), extracting, label)
-        } else {
-            stage_or_hash(&mut raw_sha1, extracting, label)
+        let Ok((_, (_version, fields, len))) = warc::parser::headers(&block) else {
+            damaged(cap, read + 1, &"not a WARC record header");
+            break;
         };
-        let (sha, size) = match hashed {
-            Ok((sha, size, staged)) => {
-                item.staged = staged;
-                (sha, size)
-            }
-            Err(e) if e.is_catalog_fault() => return Err(e),
-            Err(e) => {
-                cap.warnings.push(format!("{rpath}: cannot read record {} ({}): {e}", item.record_id, item.target_uri));
+        read += 1;
+        let get = |name: &str| {
+            fields
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| String::from_utf8_lossy(v).trim().to_string())
+        };
+        let head = RecordHead {
+            record_type: get("WARC-Type").unwrap_or_default().to_ascii_lowercase(),
+            record_id: get("WARC-Record-ID").unwrap_or_default(),
+            date: get("WARC-Date"),
+            target_uri: get("WARC-Target-URI").unwrap_or_default(),
+            content_type: get("Content-Type").unwrap_or_default(),
+            payload_digest: get("WARC-Payload-Digest"),
+            truncated: get("WARC-Truncated"),
+        };
+        let mut body = (&mut r).take(len as u64);
+        let outcome = archived_media(&mut body, &head, rpath, extract, label)?;
+        match outcome {
+            Outcome::Media(m) => cap.media.push(*m),
+            Outcome::Skipped(why) => cap.warnings.push(format!("{rpath}: record {read} skipped: {why}")),
+            Outcome::NotMedia => {}
+            Outcome::Unreadable(e) => {
+                damaged(cap, read, &e);
                 break;
             }
-        };
-        // A chunked body's trailer, left by the decoder, is still raw payload.
-        if chunked && io::copy(&mut raw_sha1, &mut io::sink()).is_err() {
-            cap.warnings.push(format!("{rpath}: cannot read the end of record {}", item.record_id));
         }
-        let raw_sha1 = raw_sha1.sha1.finalize();
-        item.sha256 = sha.to_hex();
-        item.size = size;
-        item.payload_digest_check =
-            digest_check(item.payload_digest.as_deref(), &[&raw_sha1[..], &decoded_sha1[..]], &sha);
-        cap.media.push(item);
+        // The rest of the block, then the record's closing CRLF CRLF.
+        if let Err(e) = io::copy(&mut body, &mut io::sink()) {
+            damaged(cap, read, &e);
+            break;
+        }
+        if body.limit() > 0 {
+            damaged(cap, read, &"the block is shorter than its Content-Length");
+            break;
+        }
+        let mut end = [0u8; 4];
+        if r.read_exact(&mut end).is_err() || &end != b"\r\n\r\n" {
+            damaged(cap, read, &"the record does not end with CRLF CRLF");
+            break;
+        }
     }
     cap.records += read;
     Ok(())
+}
+
+/// The WARC header fields a listing needs, as text.
+struct RecordHead {
+    record_type: String,
+    record_id: String,
+    date: Option<String>,
+    target_uri: String,
+    content_type: String,
+    payload_digest: Option<String>,
+    truncated: Option<String>,
+}
+
+enum Outcome {
+    Media(Box<ArchivedMedia>),
+    NotMedia,
+    /// Listed as a warning, the WARC read on (e.g. a bad WARC-Date).
+    Skipped(String),
+    /// The stream failed: nothing after this record can be trusted.
+    Unreadable(String),
+}
+
+/// What one record's block holds, when it is archived media; with `extract`
+/// the payload is staged while it is read.
+fn archived_media(
+    body: &mut impl Read,
+    head: &RecordHead,
+    rpath: &str,
+    extract: Option<&Store>,
+    label: &Path,
+) -> Result<Outcome> {
+    let record_type = match head.record_type.as_str() {
+        "response" => "response",
+        "resource" => "resource",
+        _ => return Ok(Outcome::NotMedia),
+    };
+    let date = head.date.as_deref().and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok());
+    let Some(date) = date else {
+        return Ok(Outcome::Skipped(format!(
+            "WARC-Date {:?} is not an RFC 3339 time",
+            head.date.as_deref().unwrap_or("")
+        )));
+    };
+    let mut item = ArchivedMedia {
+        warc: rpath.to_string(),
+        record_id: head.record_id.clone(),
+        record_type,
+        target_uri: head.target_uri.clone(),
+        warc_date: date.with_timezone(&chrono::Utc).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        status: None,
+        media_type: String::new(),
+        size: 0,
+        sha256: String::new(),
+        payload_digest: head.payload_digest.clone(),
+        payload_digest_check: String::new(),
+        partial: false,
+        truncated: head.truncated.clone(),
+        content_encoding: None,
+        staged: None,
+    };
+    let mut buf = Vec::new();
+    let (declared, chunked) = if record_type == "response" {
+        if !head.content_type.to_ascii_lowercase().starts_with("application/http") {
+            return Ok(Outcome::NotMedia);
+        }
+        let Some(h) = http_head(body, &mut buf) else {
+            return Ok(Outcome::Skipped(format!("{} has no readable HTTP response head", item.record_id)));
+        };
+        item.status = Some(h.status);
+        if h.status != 200 && h.status != 206 {
+            return Ok(Outcome::NotMedia);
+        }
+        item.partial = h.status == 206;
+        item.content_encoding = h.content_encoding.filter(|c| c != "identity");
+        (h.content_type, h.chunked)
+    } else {
+        (Some(head.content_type.clone()), false)
+    };
+    // The payload starts with what the head parser read past the head.
+    // Sniff its first bytes: CDNs often serve video as octet-stream.
+    let mut prefix = buf;
+    if let Err(e) = body.take(SNIFF_LEN as u64).read_to_end(&mut prefix) {
+        return Ok(Outcome::Unreadable(e.to_string()));
+    }
+    let declared = declared.map(|t| t.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
+    let Some(media_type) = media_type_of(declared.as_deref(), &prefix, chunked) else {
+        return Ok(Outcome::NotMedia);
+    };
+    item.media_type = media_type;
+    // Raw payload (as stored, for the WARC's payload digest) and the
+    // decoded one (what the server meant, the extracted file).
+    let raw = io::Cursor::new(prefix).chain(body);
+    let mut raw_sha1 = Sha1Tee { inner: raw, sha1: sha1::Sha1::new() };
+    let extracting = extract.filter(|_| !item.partial);
+    let (hashed, decoded_sha1) = if chunked {
+        stage_or_hash(Dechunk::new(BufReader::new(&mut raw_sha1)), extracting, label)
+    } else {
+        stage_or_hash(&mut raw_sha1, extracting, label)
+    };
+    let (sha, size) = match hashed {
+        Ok((sha, size, staged)) => {
+            item.staged = staged;
+            (sha, size)
+        }
+        Err(e) if e.is_catalog_fault() => return Err(e),
+        // A chunked body that does not decode is the record's fault, not the stream's.
+        Err(e) if chunked => return Ok(Outcome::Skipped(format!("{} ({}): {e}", item.record_id, item.target_uri))),
+        Err(e) => return Ok(Outcome::Unreadable(format!("{} ({}): {e}", item.record_id, item.target_uri))),
+    };
+    // A chunked body's trailer, left by the decoder, is still raw payload.
+    if chunked {
+        if let Err(e) = io::copy(&mut raw_sha1, &mut io::sink()) {
+            return Ok(Outcome::Unreadable(e.to_string()));
+        }
+    }
+    let raw_sha1 = raw_sha1.sha1.finalize();
+    item.sha256 = sha.to_hex();
+    item.size = size;
+    item.payload_digest_check = digest_check(item.payload_digest.as_deref(), &[&raw_sha1[..], &decoded_sha1[..]], &sha);
+    Ok(Outcome::Media(Box::new(item)))
 }
 
 /// What an archived payload is, when it is media worth listing.
@@ -844,6 +939,52 @@ mod tests {
         );
         assert_eq!((m.size, m.sha256.clone()), (jpeg.len() as u64, hex::encode(sha2::Sha256::digest(jpeg))));
         assert_eq!(m.payload_digest_check, "not recorded");
+    }
+
+    #[test]
+    fn a_header_value_that_is_not_utf8_is_read_lossily_not_a_panic() {
+        // Found by the wacz_read fuzz target: the warc crate's Record::header
+        // unwraps from_utf8 on such a value.
+        let mut http = b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n\r\n".to_vec();
+        http.extend_from_slice(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
+        let mut headers = b"WARC-Type: response\r\nWARC-Record-ID: <urn:uuid:3>\r\nWARC-Date: 2026-03-14T14:05:09Z\r\nWARC-Target-URI: https://e.org/p.png\r\nWARC-Payload-Digest: sha1:PGWP\x9a3S\r\nContent-Type: application/http; msgtype=response\r\n".to_vec();
+        let mut warc = b"WARC/1.0\r\n".to_vec();
+        warc.append(&mut headers);
+        warc.extend_from_slice(format!("Content-Length: {}\r\n\r\n", http.len()).as_bytes());
+        warc.extend_from_slice(&http);
+        warc.extend_from_slice(b"\r\n\r\n");
+        let mut cap = Capture::default();
+        scan_records(&warc[..], "archive/x.warc", None, Path::new("x.wacz"), &mut cap).unwrap();
+        assert_eq!(cap.media.len(), 1, "{:?}", cap.warnings);
+        assert_eq!(cap.media[0].payload_digest_check, "mismatch");
+        // Cut anywhere, the same WARC is reported, never a panic or a hang.
+        for cut in 0..warc.len() {
+            let mut cap = Capture::default();
+            scan_records(&warc[..cut], "archive/x.warc", None, Path::new("x.wacz"), &mut cap).unwrap();
+            assert!(
+                cap.media.is_empty() || cut >= warc.len() - 4 || cap.warnings.iter().any(|w| w.contains("damaged"))
+            );
+        }
+    }
+
+    /// Inputs the fuzzer found (tests/data/fuzz/wacz_read): each is read
+    /// (with extraction into a scratch store) without a panic, within 60 s.
+    #[test]
+    fn fuzz_regressions_finish() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz/wacz_read");
+        let inputs: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+        assert!(!inputs.is_empty());
+        for p in inputs {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let path = p.clone();
+            std::thread::spawn(move || {
+                let scratch = tempfile::tempdir().unwrap();
+                let store = Store::open(scratch.path().join("objects")).unwrap();
+                tx.send(read(&path, &path, Some(&store)).map(|c| c.media.len()).map_err(|e| e.to_string()))
+            });
+            let got = rx.recv_timeout(std::time::Duration::from_secs(60));
+            assert!(got.is_ok(), "reading {} did not finish within 60 s (or panicked)", p.display());
+        }
     }
 
     #[test]
