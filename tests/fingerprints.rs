@@ -87,7 +87,7 @@ fn resized_cropped_and_brightened_copies_match_an_unrelated_photo_does_not() {
     let clusters = c.json(&["similar", "--all"]);
     assert_eq!(clusters.as_array().unwrap().len(), 1, "{clusters:#}");
     assert_eq!(clusters[0]["files"], serde_json::json!(["F1", "F2", "F3", "F4"]));
-    assert_eq!(method_versions(&c), vec![("pdq".to_string(), "evcat-pdq-2".to_string())]);
+    assert_eq!(method_versions(&c), vec![("pdq".to_string(), "evcat-pdq-3".to_string())]);
     assert_eq!(c.json(&["audit"])["clean"], true);
 }
 
@@ -159,7 +159,7 @@ fn show_lists_fingerprints_and_similar_relations() {
     let fps = doc["media"]["fingerprints"].as_array().unwrap();
     assert_eq!(fps.len(), stored.len());
     for (j, f) in fps.iter().zip(&stored) {
-        assert_eq!((j["method"].as_str(), j["version"].as_str()), (Some("pdq"), Some("evcat-pdq-2")));
+        assert_eq!((j["method"].as_str(), j["version"].as_str()), (Some("pdq"), Some("evcat-pdq-3")));
         assert_eq!(j["frame_index"].as_i64(), Some(f.0));
         assert!(j["frame_ms"].is_null(), "stills have no frame time");
         assert_eq!(j["hash"].as_str().unwrap(), f.2.to_lowercase());
@@ -175,7 +175,7 @@ fn show_lists_fingerprints_and_similar_relations() {
     assert!(text.contains(&format!("Fingerprints ({})", stored.len())), "{text}");
     assert!(text.contains("without 12 % at the left"), "{text}");
     assert!(text.contains("whole picture, mirror"), "{text}");
-    assert!(text.contains("pdq evcat-pdq-2  whole picture"), "{text}");
+    assert!(text.contains("pdq evcat-pdq-3  whole picture"), "{text}");
     assert!(text.contains(&stored[0].2.to_lowercase()), "{text}");
     assert!(text.contains("centred crop, 90 % of area"), "{text}");
     assert!(text.contains(&format!("  F1  {looks}, PDQ distance ")), "{text}");
@@ -232,7 +232,7 @@ fn video_reencode_matches_its_source_and_a_different_clip_does_not() {
     }
     assert_eq!(shown["media"]["similar"][0]["file"], "F2");
     let text = c.ok(&["show", "F1"]);
-    assert!(text.contains("pdq evcat-pdq-2  keyframe 1 at 00:01"), "{text}");
+    assert!(text.contains("pdq evcat-pdq-3  keyframe 1 at 00:01"), "{text}");
     assert!(text.contains("  F2  re-encode, PDQ distance "), "{text}");
 }
 

@@ -24,7 +24,7 @@ const NEGATIVE_VIDEOS: u64 = 20;
 
 /// Rows below the issue's bar (9/10, 3/3) today, with what they reach.
 const SHORT_OF_THE_ISSUE: [(&str, usize); 2] = [
-    ("photo in a taller canvas with black bars and UI strips", 2),
+    ("photo in a taller canvas with black bars and UI strips", 7),
     ("16:9 video letterboxed into a 9:16 vertical frame", 1),
 ];
 

@@ -328,13 +328,19 @@ impl FingerprintSet {
 
 /// How two parts may be compared, best first: frame with frame (whole,
 /// trimmed, centred crops), a one-side cut with a whole or trimmed frame
-/// (a crop), the same cut on both sides (an edited edge). Other pairs are
+/// (a crop), the same cut on both sides (an edited edge), also when one
+/// side's cut is of its trimmed content (an edge covered in a letterboxed
+/// copy, such as a screenshot's buttons over the picture). Other pairs are
 /// not compared: each allowed pairing is one more chance of a false match.
 fn pairing(q: Part, o: Part) -> Option<u8> {
     match (q, o) {
         (a, b) if a.is_frame() && b.is_frame() => Some(0),
         (Part::Cut(..), Part::Whole | Part::Trimmed) | (Part::Whole | Part::Trimmed, Part::Cut(..)) => Some(1),
-        (Part::Cut(a, x), Part::Cut(b, y)) if a == b && x == y => Some(2),
+        // An edge covered in a letterboxed copy (a screenshot's buttons over
+        // the picture): the trimmed content's cut meets the original's.
+        (Part::Cut(a, x) | Part::TrimmedCut(a, x), Part::Cut(b, y) | Part::TrimmedCut(b, y)) if a == b && x == y => {
+            Some(2)
+        }
         _ => None,
     }
 }
@@ -377,7 +383,7 @@ pub(crate) fn file_match(
                     continue;
                 }
                 o_matched.insert(o.frame_index);
-                let trimmed = q.part == Part::Trimmed || o.part == Part::Trimmed;
+                let trimmed = q.part.is_trimmed() || o.part.is_trimmed();
                 let b = Best { rank: (kind, trimmed, d), distance: d, other_ms: o.frame_ms };
                 let e = per_frame.entry(q.frame_index).or_insert((b, q.frame_ms.unwrap_or(0)));
                 if b.rank < e.0.rank {
@@ -612,6 +618,18 @@ mod tests {
         assert_eq!(file_match(&query, false, 31, FileId(2), &edited, false).unwrap().how, [How::Edited]);
         let other_cut = [frame(0, None, Part::Cut(Side::Bottom, 9), Transform::Identity, b)];
         assert!(file_match(&query, false, 31, FileId(2), &other_cut, false).is_none());
+
+        // A screenshot whose buttons cover the picture's bottom edge: its
+        // trimmed content's cut meets the original's cut of that depth, and
+        // nothing else (not the original's whole picture, not another cut).
+        let shot = [frame(0, None, Part::TrimmedCut(Side::Bottom, 15), Transform::Identity, b)];
+        let original = [frame(0, None, Part::Cut(Side::Bottom, 15), Transform::Identity, b)];
+        let m = file_match(&shot, false, 31, FileId(2), &original, false).unwrap();
+        assert_eq!(m.how, [How::Letterboxed, How::Edited]);
+        let whole = [frame(0, None, Part::Whole, Transform::Identity, b)];
+        assert!(file_match(&shot, false, 31, FileId(2), &whole, false).is_none());
+        let deeper = [frame(0, None, Part::Cut(Side::Bottom, 18), Transform::Identity, b)];
+        assert!(file_match(&shot, false, 31, FileId(2), &deeper, false).is_none());
     }
 
     #[test]

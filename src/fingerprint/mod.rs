@@ -40,10 +40,12 @@ pub const METHOD: &str = "pdq";
 /// (`parts`), with the dihedral variants of whole and trimmed; videos sampled
 /// at 1 frame/s plus scene changes (score > 0.4), at most 120 frames, decoded
 /// by ffmpeg to ≤ 320 px RGB, each hashed whole and trimmed, with its mirror
-/// image. Change it whenever hashes could change. (`evcat-pdq-1`: whole
-/// picture and centred crops only, reduced above 2 MP; its hashes of the
-/// whole picture still match.)
-pub const VERSION: &str = "evcat-pdq-2";
+/// image; stills whose borders were trimmed also get the one-side cuts of
+/// the trimmed content. Change it whenever hashes could change.
+/// (`evcat-pdq-1`: whole picture and centred crops only, reduced above 2 MP;
+/// `evcat-pdq-2`: no cuts of the trimmed content. The hashes both share with
+/// this version are computed alike and still match.)
+pub const VERSION: &str = "evcat-pdq-3";
 /// Default largest per-frame PDQ distance (of 256 bits) that counts as a
 /// match. ThreatExchange suggests 31 for PDQ; evcat's tests show resized and
 /// recompressed copies, 10 % crops and brightness changes of photos and

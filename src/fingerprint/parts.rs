@@ -11,6 +11,10 @@
 //!   side, for `D` in [`CUT_DEPTHS`]: an off-centre crop of the original
 //!   meets the original's cut of that depth, and a caption, logo or
 //!   watermark along one edge disappears from the same cut of both;
+//! - **trimmed-cut-SIDE-D** (stills whose borders were trimmed): the same cuts
+//!   of the trimmed content, so a screenshot's buttons or caption lying over
+//!   the picture's edge go as a caption does, and meet the original's
+//!   `cut-SIDE-D`;
 //! - the eight **dihedral** orientations of the whole and trimmed hashes
 //!   (PDQ's rotations and flips from one DCT): stored beside them but not
 //!   indexed, and used only on the query side (mirrored and rotated copies).
@@ -61,6 +65,10 @@ pub enum Part {
     Centre(u8),
     /// Without this percentage on one side.
     Cut(Side, u8),
+    /// The trimmed content without this percentage on one side (stills):
+    /// a screenshot's buttons or caption over the picture's edge go, as a
+    /// caption does from a [`Part::Cut`] of the same depth of the original.
+    TrimmedCut(Side, u8),
 }
 
 impl Part {
@@ -70,6 +78,7 @@ impl Part {
             Part::Trimmed => "trimmed".into(),
             Part::Centre(p) => format!("crop-{p}"),
             Part::Cut(s, d) => format!("cut-{}-{d}", s.as_str()),
+            Part::TrimmedCut(s, d) => format!("trimmed-cut-{}-{d}", s.as_str()),
         }
     }
 
@@ -83,10 +92,14 @@ impl Part {
         if let Some(p) = s.strip_prefix("crop-") {
             return p.parse().ok().map(Part::Centre);
         }
-        let rest = s.strip_prefix("cut-")?;
+        let (trimmed, rest) = match s.strip_prefix("trimmed-cut-") {
+            Some(rest) => (true, rest),
+            None => (false, s.strip_prefix("cut-")?),
+        };
         let (side, d) = rest.split_once('-')?;
         let side = Side::ALL.into_iter().find(|x| x.as_str() == side)?;
-        d.parse().ok().map(|d| Part::Cut(side, d))
+        let d = d.parse().ok()?;
+        Some(if trimmed { Part::TrimmedCut(side, d) } else { Part::Cut(side, d) })
     }
 
     /// Words for `show`.
@@ -96,12 +109,18 @@ impl Part {
             Part::Trimmed => "borders trimmed".into(),
             Part::Centre(p) => format!("centred crop, {p} % of area"),
             Part::Cut(s, d) => format!("without {d} % at the {}", s.as_str()),
+            Part::TrimmedCut(s, d) => format!("borders trimmed, without {d} % at the {}", s.as_str()),
         }
     }
 
     /// The whole frame, trimmed or evenly cropped: comparable with any other such part.
     pub fn is_frame(self) -> bool {
-        !matches!(self, Part::Cut(..))
+        !matches!(self, Part::Cut(..) | Part::TrimmedCut(..))
+    }
+
+    /// Whether the borders were trimmed before this part was taken.
+    pub fn is_trimmed(self) -> bool {
+        matches!(self, Part::Trimmed | Part::TrimmedCut(..))
     }
 }
 
@@ -301,8 +320,23 @@ pub fn hashes(luma: &[f32], w: usize, h: usize, transforms: &[Transform], still:
         keep(Part::Whole, v, &mut out);
     }
     if let Some(r) = trim(luma, w, h) {
-        if let Some(v) = pdq::hash_luma_dihedral(&crop(luma, w, r), r.w, r.h) {
+        let content = crop(luma, w, r);
+        if let Some(v) = pdq::hash_luma_dihedral(&content, r.w, r.h) {
             keep(Part::Trimmed, v, &mut out);
+        }
+        // Stills: the trimmed content's one-side cuts, from its own blur.
+        if let Some(tblur) = pdq::blurred(&content, r.w, r.h).filter(|_| still) {
+            for (part, c) in still_regions(r.w, r.h) {
+                let Part::Cut(side, d) = part else { continue };
+                if let Some((quality, v)) = pdq::hash_blurred(&tblur, r.w, (c.x, c.y, c.w, c.h)) {
+                    out.push(PartHash {
+                        part: Part::TrimmedCut(side, d),
+                        transform: Transform::Identity,
+                        hash: v[0],
+                        quality,
+                    });
+                }
+            }
         }
     }
     if still {
@@ -357,9 +391,10 @@ mod tests {
         for (p, _) in still_regions(200, 100) {
             assert_eq!(Part::parse(&p.name()), Some(p));
         }
-        for p in [Part::Whole, Part::Trimmed] {
+        for p in [Part::Whole, Part::Trimmed, Part::TrimmedCut(Side::Bottom, 15), Part::TrimmedCut(Side::Left, 3)] {
             assert_eq!(Part::parse(&p.name()), Some(p));
         }
+        assert_eq!(Part::parse("trimmed-cut-middle-3"), None);
         for t in Transform::ALL {
             assert_eq!(Transform::parse(t.as_str()), Some(t));
             assert_eq!(t.inverse().inverse(), t);
