@@ -22,12 +22,6 @@ const VIDEOS: u64 = 3;
 const NEGATIVE_PHOTOS: u64 = 100;
 const NEGATIVE_VIDEOS: u64 = 20;
 
-/// Rows below the issue's bar (9/10, 3/3) today, with what they reach.
-const SHORT_OF_THE_ISSUE: [(&str, usize); 2] = [
-    ("photo in a taller canvas with black bars and UI strips", 7),
-    ("16:9 video letterboxed into a 9:16 vertical frame", 1),
-];
-
 /// What one row of the table found.
 struct Row {
     label: String,
@@ -211,14 +205,8 @@ fn reposts_match_their_originals_and_distinct_media_do_not() {
     ));
     eprintln!("{table}");
     for r in &rows {
-        let mut need = if r.total == VIDEOS as usize { r.total } else { r.total * 9 / 10 };
-        // Not yet at the issue's bar (measured: see the table in BENCHMARKS.md):
-        // overlaid UI buttons and captions on the trimmed content, and
-        // letterboxed clips, still miss too often. Held at what they reach so
-        // a regression shows; raise to the issue's bar when they get there.
-        if let Some((_, reached)) = SHORT_OF_THE_ISSUE.iter().find(|(l, _)| *l == r.label) {
-            need = *reached;
-        }
+        // The issue's bar: 9/10 per photo row, 3/3 per video row.
+        let need = if r.total == VIDEOS as usize { r.total } else { r.total * 9 / 10 };
         assert!(r.found >= need, "{}: found {}/{}{table}", r.label, r.found, r.total);
         assert!(r.wrong.is_empty(), "{}: matched the wrong files: {:?}", r.label, r.wrong);
         assert!(r.add_differs.is_empty(), "{}: add and similar disagree: {:#?}", r.label, r.add_differs);

@@ -43,8 +43,9 @@ pub const METHOD: &str = "pdq";
 /// image; stills whose borders were trimmed also get the one-side cuts of
 /// the trimmed content. Change it whenever hashes could change.
 /// (`evcat-pdq-1`: whole picture and centred crops only, reduced above 2 MP;
-/// `evcat-pdq-2`: no cuts of the trimmed content. The hashes both share with
-/// this version are computed alike and still match.)
+/// `evcat-pdq-2`: flat lines of any level trimmed as border, no cuts of the
+/// trimmed content, video samples one second after the last selected frame.
+/// Whole-picture hashes are computed alike in all three and still match.)
 pub const VERSION: &str = "evcat-pdq-3";
 /// Default largest per-frame PDQ distance (of 256 bits) that counts as a
 /// match. ThreatExchange suggests 31 for PDQ; evcat's tests show resized and

@@ -206,14 +206,39 @@ const MIN_KEPT: f32 = 0.25;
 /// And remove at least this share of one dimension to count.
 const MIN_TRIM: f32 = 0.02;
 
-fn flat(values: &mut [f32]) -> bool {
+/// A flat row or column counts as border only when its level is within this
+/// of the bars' level: a sky or a white wall inside the picture is flat too,
+/// but it is not the colour of the bars around it.
+const BAR_LEVEL_TOLERANCE: f32 = 24.0;
+/// The bars' level is read off the flat lines in this outer share of each side.
+const EDGE_SHARE: f32 = 0.10;
+
+/// `Some(median)` when the line is flat (see [`FLAT_SHARE`]).
+fn flat(values: &mut [f32]) -> Option<f32> {
     if values.is_empty() {
-        return true;
+        return Some(0.0);
     }
     let mid = values.len() / 2;
     let median = *values.select_nth_unstable_by(mid, f32::total_cmp).1;
     let near = values.iter().filter(|v| (**v - median).abs() <= FLAT_TOLERANCE).count();
-    near as f32 >= FLAT_SHARE * values.len() as f32
+    (near as f32 >= FLAT_SHARE * values.len() as f32).then_some(median)
+}
+
+/// Which lines are border: flat, at the bars' level, and that level (the
+/// median level of the flat lines near the edges, unless `bar` is given).
+/// With no flat line near an edge, every flat line counts, as a picture
+/// whose edges are UI strips still has flat rows between them.
+fn borders(levels: &[Option<f32>], bar: Option<f32>) -> (Vec<bool>, Option<f32>) {
+    let n = levels.len();
+    let edge = ((n as f32 * EDGE_SHARE).ceil() as usize).max(1);
+    let bar = bar.or_else(|| {
+        let mut at_edges: Vec<f32> =
+            levels.iter().enumerate().filter(|(i, _)| *i < edge || *i + edge >= n).filter_map(|(_, l)| *l).collect();
+        let mid = at_edges.len() / 2;
+        (!at_edges.is_empty()).then(|| *at_edges.select_nth_unstable_by(mid, f32::total_cmp).1)
+    });
+    let Some(level) = bar else { return (levels.iter().map(Option::is_some).collect(), None) };
+    (levels.iter().map(|l| l.is_some_and(|v| (v - level).abs() <= BAR_LEVEL_TOLERANCE)).collect(), Some(level))
 }
 
 /// The longest run of `false` in `is_flat` as (start, len).
@@ -241,14 +266,18 @@ pub fn trim(luma: &[f32], w: usize, h: usize) -> Option<Rect> {
     if w < 16 || h < 16 || luma.len() != w * h {
         return None;
     }
-    let rows: Vec<bool> = (0..h).map(|y| flat(&mut luma[y * w..(y + 1) * w].to_vec())).collect();
-    let (y, rh) = longest_content(&rows);
+    let rows: Vec<Option<f32>> = (0..h).map(|y| flat(&mut luma[y * w..(y + 1) * w].to_vec())).collect();
+    let (row_borders, bar) = borders(&rows, None);
+    let (y, rh) = longest_content(&row_borders);
     if rh == 0 {
         return None;
     }
-    let cols: Vec<bool> =
+    // Columns are border at the rows' bar level when rows had bars: a
+    // uniform wall at the picture's side is not a pillarbox.
+    let cols: Vec<Option<f32>> =
         (0..w).map(|x| flat(&mut (y..y + rh).map(|yy| luma[yy * w + x]).collect::<Vec<_>>())).collect();
-    let (x, cw) = longest_content(&cols);
+    let rows_trimmed = rh < h;
+    let (x, cw) = longest_content(&borders(&cols, bar.filter(|_| rows_trimmed)).0);
     let kept_enough = cw as f32 >= MIN_KEPT * w as f32 && rh as f32 >= MIN_KEPT * h as f32;
     let trimmed = (w - cw) as f32 >= MIN_TRIM * w as f32 || (h - rh) as f32 >= MIN_TRIM * h as f32;
     (kept_enough && trimmed).then_some(Rect { x, y, w: cw, h: rh })
@@ -384,6 +413,39 @@ mod tests {
         assert_eq!(trim(&textured(180, 101), 180, 101), None);
         // A flat picture is not trimmed to noise.
         assert_eq!(trim(&[40.0; 100 * 100], 100, 100), None);
+    }
+
+    #[test]
+    fn flat_content_inside_the_bars_is_content_not_border() {
+        // Black bars around a picture whose top third is a uniform sky and
+        // whose right edge is a uniform wall.
+        let (w, h, canvas_h) = (180, 101, 320);
+        let (mut l, top) = letterboxed(w, h, canvas_h);
+        for y in top..top + h / 3 {
+            l[y * w..(y + 1) * w].fill(170.0);
+        }
+        for y in top..top + h {
+            l[y * w + w - 12..(y + 1) * w].fill(120.0);
+        }
+        assert_eq!(trim(&l, w, canvas_h), Some(Rect { x: 0, y: top, w, h }));
+        // The same picture without bars: the sky is at the edge, so it goes
+        // (a second, harmless hash of the rest); the wall stays, being
+        // another level than the sky.
+        let pic: Vec<f32> = l[top * w..(top + h) * w].to_vec();
+        assert_eq!(trim(&pic, w, h), Some(Rect { x: 0, y: h / 3, w, h: h - h / 3 }));
+    }
+
+    #[test]
+    fn pillarbox_bars_are_trimmed_when_rows_have_none() {
+        // A portrait picture between black side bars (no bars above or below).
+        let (pw, h, w) = (60, 120, 200);
+        let pic = textured(pw, h);
+        let left = (w - pw) / 2;
+        let mut l = vec![0.0f32; w * h];
+        for y in 0..h {
+            l[y * w + left..y * w + left + pw].copy_from_slice(&pic[y * pw..(y + 1) * pw]);
+        }
+        assert_eq!(trim(&l, w, h), Some(Rect { x: left, y: 0, w: pw, h }));
     }
 
     #[test]

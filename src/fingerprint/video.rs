@@ -94,8 +94,15 @@ pub fn decode(path: &Path) -> Result<Decoded, VideoError> {
 /// Start ffmpeg sampling 1 frame/s plus scene changes, the shorter edge
 /// scaled to at most [`FRAME_EDGE`] (the longer to at most [`MAX_FRAME_EDGE`]),
 /// as raw RGB on stdout with a `showinfo` line per frame on stderr.
+///
+/// The 1 frame/s samples are the first frame of each whole second, not one
+/// second after the last selected frame: a scene change is selected in one
+/// copy and not in another (bars or a new encode change the scene score),
+/// and counting from it would shift every later sample of that copy by up
+/// to a second, which in a moving shot is another picture.
 fn spawn_ffmpeg(path: &Path) -> Result<Child, VideoError> {
-    let select = format!("select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,1)+gt(scene\\,{SCENE_THRESHOLD})'");
+    let select =
+        format!("select='isnan(prev_selected_t)+gt(floor(t)\\,floor(prev_selected_t))+gt(scene\\,{SCENE_THRESHOLD})'");
     let scale = format!(
         "scale=w='if(gte(iw,ih),-1,min({FRAME_EDGE},iw))':h='if(gte(iw,ih),min({FRAME_EDGE},ih),-1)':flags=area,\
          scale=w='min(trunc(iw/2)*2,{MAX_FRAME_EDGE})':h='min(trunc(ih/2)*2,{MAX_FRAME_EDGE})':flags=area"
