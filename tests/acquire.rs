@@ -101,6 +101,99 @@ fn ytdlp_info_json_is_the_videos_provenance_not_a_document() {
     audit_clean(&c);
 }
 
+/// yt-dlp `--embed-info-json` on a Matroska download: the info.json travels
+/// inside the file (yt-dlp embeds it in .mkv/.mka only), with no sidecar beside it.
+#[test]
+fn an_info_json_yt_dlp_embedded_in_an_mkv_is_the_videos_provenance() {
+    let c = Cat::new();
+    let src = media::make_mp4(&c.work("mkv-src"), "src.mkv", 2, 320, 240, None);
+    let clip = tools::ytdlp_embedded(&src, &c.work("drop"), POST, &[]);
+    // ffprobe and ffmpeg, independent readers, find the attachment yt-dlp made.
+    assert_eq!(tools::ffprobe_attachments(&clip), vec![("info.json".to_string(), "application/json".to_string())]);
+    let attached = tools::ffmpeg_dump_attachment(&clip, 0, &c.work("dumped.json"));
+    let written: Value = serde_json::from_slice(&attached).unwrap();
+    assert_eq!(written["id"], POST);
+
+    let r = c.json(&["add", s(&c.work("drop")), "--media-analysis", "off"]);
+    let items = registered(&r);
+    assert_eq!(items.len(), 1, "the clip alone, no sidecar file: {r}");
+    let video = items[0];
+    assert_eq!(video["sidecar"], "yt-dlp info.json (embedded)");
+    assert_eq!(video["sha256"], sha256sum(&clip), "the file is registered as it is");
+    assert_eq!(video["media_type"], "video/x-matroska");
+
+    let ev = &c.json(&["show", video["evidence"].as_str().unwrap()])["evidence"];
+    assert_eq!(ev["platform"], "tiktok");
+    assert_eq!(ev["platform_id"], POST);
+    assert_eq!(ev["source_url"], format!("https://www.tiktok.com/@harbourwatch/video/{POST}"));
+    assert_eq!(ev["author_handle"], "harbourwatch");
+    assert_eq!(ev["author_id"], "6890001112223334445");
+    assert_eq!(ev["posted_at"], "2026-03-14T13:52:00Z");
+    assert_eq!(ev["title"], "Barrier lifted at the quay");
+    for field in ["platform", "source_url", "author_handle", "posted_at", "title", "platform_id"] {
+        assert_eq!(ev["sources"][field], "sidecar", "{field}: {ev}");
+    }
+    let f = &c.json(&["show", video["file"].as_str().unwrap()])["file"];
+    assert_eq!(f["tool"], format!("yt-dlp {}", written["_version"]["version"].as_str().unwrap()));
+    assert_eq!(f["sources"]["tool"], "sidecar");
+    let epoch = written["epoch"].as_i64().unwrap();
+    let when = chrono::DateTime::from_timestamp(epoch, 0).unwrap().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    assert_eq!(f["acquired_at"], when);
+    let rec = &f["acquisition"];
+    assert_eq!(rec["format"], "yt-dlp info.json");
+    assert_eq!(rec["record"]["name"], "info.json");
+    assert_eq!(rec["record"]["sha256"], common::sha256_bytes(&attached), "the record names the attachment's bytes");
+    assert_eq!(
+        rec["fields"]["embedded_in"],
+        format!("clip [{POST}].mkv (Matroska attachment info.json, application/json)")
+    );
+    assert_eq!(rec["fields"]["live_status"], "not_live");
+    let text = c.ok(&["show", video["file"].as_str().unwrap()]);
+    assert!(text.contains("embedded_in") && text.contains("[sidecar]"), "{text}");
+    audit_clean(&c);
+
+    // Renamed after the download, and with facts the file contradicts: the
+    // record is still read (it is inside the bytes), the contradiction warned.
+    let c = Cat::new();
+    let clip = tools::ytdlp_embedded(&src, &c.work("again"), POST, &["duration=30"]);
+    let renamed = c.work("again/exhibit 4.mkv");
+    fs::rename(&clip, &renamed).unwrap();
+    let r = c.json(&["add", s(&renamed), "--media-analysis", "off"]);
+    let v = registered(&r)[0];
+    assert_eq!(c.json(&["show", v["evidence"].as_str().unwrap()])["evidence"]["platform_id"], POST);
+    let w = v["warnings"].to_string();
+    assert!(w.contains("the info.json attached to exhibit 4.mkv gives a duration of 30 s"), "{w}");
+}
+
+/// An attachment named and typed as yt-dlp's, made with ffmpeg's own
+/// `-attach` exactly as yt-dlp calls it, holding what is not a yt-dlp record.
+#[test]
+fn a_broken_embedded_info_json_is_a_warning_and_the_file_is_still_registered() {
+    let c = Cat::new();
+    let src = media::make_mp4(&c.work("src"), "src.mkv", 1, 160, 120, None);
+    let bad = c.write("bad.json", b"{\"id\": \"1\", \"extractor_key\": ");
+    let out = c.work("drop/clip [1].mkv");
+    fs::create_dir_all(c.work("drop")).unwrap();
+    let st = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-i", s(&src), "-map", "0", "-dn", "-ignore_unknown", "-c", "copy", "-attach"])
+        .arg(&bad)
+        .args(["-metadata:s:t", "mimetype=application/json", "-metadata:s:t", "filename=info.json"])
+        .arg(&out)
+        .status()
+        .expect("ffmpeg; run `bash .ci/install-test-deps`");
+    assert!(st.success());
+    assert_eq!(tools::ffprobe_attachments(&out), vec![("info.json".to_string(), "application/json".to_string())]);
+    let r = c.json(&["add", s(&out), "--media-analysis", "off"]);
+    let v = registered(&r)[0];
+    assert!(v.get("sidecar").is_none(), "{v}");
+    let w = v["warnings"].to_string();
+    assert!(w.contains("the info.json attached to clip [1].mkv") && w.contains("not JSON"), "{w}");
+    let ev = &c.json(&["show", v["evidence"].as_str().unwrap()])["evidence"];
+    assert!(ev["platform"].is_null() && ev["platform_id"].is_null(), "{ev}");
+    assert!(c.json(&["show", v["file"].as_str().unwrap()])["file"]["acquisition"].is_null());
+    audit_clean(&c);
+}
+
 #[test]
 fn a_second_download_of_the_same_post_is_a_new_capture_of_the_same_item() {
     let c = Cat::new();

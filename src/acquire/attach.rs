@@ -92,6 +92,45 @@ pub fn read_capped(path: &Path) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
+/// The attachment name and mime type yt-dlp's `--embed-info-json` gives the
+/// info.json (FFmpegMetadataPP: `-attach INFOJSON -metadata:s:N
+/// mimetype=application/json -metadata:s:N filename=info.json`, for `.mkv`
+/// and `.mka` only; MP4 and WebM get no attachment).
+pub const EMBEDDED_INFO_JSON: (&str, &str) = ("info.json", "application/json");
+
+/// yt-dlp's info.json embedded in a Matroska media file (read at `path`, the
+/// bytes that were hashed), as the facts of a sidecar and the record naming
+/// the attachment; `Ok(None)` when the file is not Matroska or attaches no
+/// info.json. `Err` is a warning for the file: the attachment is there but
+/// unreadable, too large or not a yt-dlp record. The file is the evidence
+/// whatever its attachment says, so it is still registered.
+pub fn embedded(
+    path: &Path,
+    media_type: &str,
+    media_name: &str,
+) -> std::result::Result<Option<(SidecarFacts, RecordFile)>, String> {
+    if !(media_type.ends_with("/x-matroska") || media_type.ends_with("/webm")) {
+        return Ok(None);
+    }
+    let (name, mime) = EMBEDDED_INFO_JSON;
+    let found =
+        crate::media::matroska_attachment(path, |n, m| n == name && m.eq_ignore_ascii_case(mime), MAX_SIDECAR_BYTES)
+            .map_err(|e| format!("the info.json attached to {media_name} could not be read: {e}"))?;
+    let Some(att) = found else { return Ok(None) };
+    let Some(bytes) = att.data else {
+        return Err(format!(
+            "the info.json attached to {media_name} states {} bytes (the limit is {} MB, or the file ends sooner); not read",
+            att.size,
+            MAX_SIDECAR_BYTES >> 20
+        ));
+    };
+    let mut facts = sidecar::parse_embedded(&bytes)
+        .map_err(|e| format!("the info.json attached to {media_name}: {}; its provenance was not taken", e.0))?;
+    facts.fields.insert("embedded_in".into(), format!("{media_name} (Matroska attachment {name}, {mime})"));
+    let (sha, _) = crate::hash::hash_reader(&bytes[..]).map_err(|e| e.to_string())?;
+    Ok(Some((facts, RecordFile { name: att.name, sha256: sha.to_hex() })))
+}
+
 /// Parse the sidecar bytes of `media_name`, naming the sidecar in the error.
 pub fn parse(sc: &SidecarRef, bytes: &[u8], media_name: &str) -> Result<SidecarFacts> {
     sidecar::parse(sc.format, bytes, media_name)

@@ -1,10 +1,12 @@
 //! Acquisition as archivists do it: the records their tools leave, read as
 //! provenance instead of typed by hand.
 //!
-//! - [`sidecar`]: yt-dlp `.info.json`, gallery-dl and Instaloader metadata,
-//!   auto-archiver `metadata.json` (pure parsers, one per format);
-//! - [`attach`]: how `add` pairs media files with their sidecars and merges
-//!   a sidecar's facts with what the person gave.
+//! - [`sidecar`]: yt-dlp `.info.json` (beside the file or embedded in it),
+//!   gallery-dl and Instaloader metadata, auto-archiver `metadata.json` (pure
+//!   parsers, one per format);
+//! - [`attach`]: how `add` pairs media files with their sidecars (or finds
+//!   the info.json attached to a Matroska file) and merges a sidecar's facts
+//!   with what the person gave.
 //!
 //! What a tool recorded lands in the evidence's provenance columns (source
 //! `sidecar`), the file's acquisition columns (`acquired_at`, `method`,

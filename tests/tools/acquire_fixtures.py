@@ -9,6 +9,11 @@ gallery-dl, warcio and wacz there). Every tool works on local files only:
       its `.info.json` as it does for a real download (`_version`, `epoch`,
       `_type`, formats ... are yt-dlp's own). KEY=VALUE pairs override fields
       of the info dict (JSON values: `width=640`, `uploader="someone"`).
+  ytdlp-embed SRC.mkv OUTDIR ID [KEY=VALUE ...]
+      the same with `--embed-info-json` instead of `--write-info-json`: yt-dlp's
+      FFmpegMetadataPP has ffmpeg attach the info.json to the Matroska file
+      (`-attach`, mimetype application/json, filename info.json; yt-dlp does
+      this for mkv/mka only) and deletes the temporary .info.json.
   gallerydl SRC OUTDIR
       gallery-dl downloads SRC from a server on 127.0.0.1 through a fixture
       extractor (category `twitter`, subcategory `tweet`, the keys of
@@ -27,7 +32,7 @@ import sys
 import threading
 
 
-def ytdlp(src, outdir, post_id, overrides):
+def ytdlp(src, outdir, post_id, overrides, write=("--write-info-json",)):
     import yt_dlp
 
     info = {
@@ -62,7 +67,7 @@ def ytdlp(src, outdir, post_id, overrides):
         try:
             yt_dlp.main([
                 "--ignore-config", "--no-cache-dir", "--enable-file-urls", "--quiet",
-                "--load-info-json", ".loaded.json", "--write-info-json",
+                "--load-info-json", ".loaded.json", *write,
                 "-o", "clip [%(id)s].%(ext)s",
             ])
         except SystemExit as e:
@@ -184,6 +189,8 @@ def main(argv):
     cmd = argv[1]
     if cmd == "ytdlp":
         ytdlp(argv[2], argv[3], argv[4], argv[5:])
+    elif cmd == "ytdlp-embed":
+        ytdlp(argv[2], argv[3], argv[4], argv[5:], write=("--embed-info-json",))
     elif cmd == "gallerydl":
         gallerydl(argv[2], argv[3])
     elif cmd == "wacz":

@@ -159,3 +159,16 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn an_embedded_info_json_is_read_without_the_name_check() {
+    // Renamed after download: the attachment still describes these bytes.
+    let info = json!({"id": "1", "extractor_key": "TikTok", "_filename": "clip [1].mkv", "_version": {"version": "2026.10.26"}});
+    let f = parse_embedded(&bytes(info.clone())).unwrap();
+    assert_eq!((f.format, f.provenance.platform_id.as_deref()), (SidecarFormat::YtDlp, Some("1")));
+    assert_eq!(f.tool.as_deref(), Some("yt-dlp 2026.10.26"));
+    assert!(parse(SidecarFormat::YtDlp, &bytes(info), "renamed.mkv").is_err(), "beside the file, the name counts");
+    assert!(parse_embedded(b"{\"id\":").unwrap_err().0.contains("not JSON"));
+    assert!(parse_embedded(b"\"x\"").unwrap_err().0.contains("string"));
+    assert!(parse_embedded(&bytes(json!({"title": "no extractor"}))).is_err());
+}
