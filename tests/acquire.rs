@@ -274,6 +274,80 @@ fn gallery_dl_metadata_gives_the_tweet() {
     assert_eq!(items[0]["sha256"], sha256sum(&clip));
 }
 
+/// Instaloader's default: the post's metadata as `{date_utc}_UTC.json.xz`,
+/// written by Instaloader's own `download_post` / `save_structure_to_file`.
+#[test]
+fn instaloader_compressed_json_xz_gives_the_post() {
+    let c = Cat::new();
+    let src = media::make_mp4(&c.work("src"), "src.mp4", 2, 320, 240, None);
+    let (clip, meta) = tools::instaloader(&src, &c.work("insta"));
+    let r = c.json(&["add", s(&c.work("insta")), "--media-analysis", "off"]);
+    let items = registered(&r);
+    assert_eq!(items.len(), 2, "the clip and its .json.xz: {r}");
+    let (video, sidecar) = (items[0], items[1]);
+    assert_eq!(video["sidecar"], "instaloader metadata");
+    assert_eq!(video["sha256"], sha256sum(&clip));
+    assert_eq!(sidecar["path"], s(&meta));
+    assert_eq!(sidecar["sidecar_of"], video["file"]);
+    assert_eq!(sidecar["sha256"], sha256sum(&meta), "the compressed bytes are what is kept");
+    assert!(video["warnings"].as_array().unwrap().is_empty(), "duration and frame agree: {video}");
+    let ev = &c.json(&["show", video["evidence"].as_str().unwrap()])["evidence"];
+    assert_eq!(ev["platform"], "instagram");
+    assert_eq!(ev["platform_id"], "C4quayLift1");
+    assert_eq!(ev["source_url"], "https://www.instagram.com/p/C4quayLift1/");
+    assert_eq!(ev["author_handle"], "harbourwatch");
+    assert_eq!(ev["author_id"], "5550001112");
+    assert_eq!(ev["posted_at"], "2026-03-14T13:52:00Z");
+    assert_eq!(ev["description"], "Officers lift the barrier #quay");
+    for field in ["platform", "platform_id", "source_url", "author_handle", "posted_at", "description"] {
+        assert_eq!(ev["sources"][field], "sidecar", "{field}: {ev}");
+    }
+    let f = &c.json(&["show", video["file"].as_str().unwrap()])["file"];
+    assert_eq!(f["tool"], "instaloader 4.16");
+    assert_eq!(f["acquisition"]["format"], "instaloader metadata");
+    assert_eq!(f["acquisition"]["record"]["sha256"], sha256sum(&meta));
+    assert_eq!(f["acquisition"]["fields"]["node_type"], "Post");
+    assert_eq!(f["acquisition"]["fields"]["__typename"], "GraphVideo");
+    audit_clean(&c);
+}
+
+/// An xz bomb named as Instaloader's sidecar, a `.json.xz` that is not xz:
+/// refused naming the file, nothing registered.
+#[test]
+fn an_xz_bomb_or_broken_json_xz_sidecar_is_refused_and_nothing_is_registered() {
+    let c = Cat::new();
+    let before = head(&c);
+    let dir = c.work("bomb");
+    let clip = media::make_mp4(&dir, "2026-03-14_13-52-00_UTC.mp4", 1, 160, 120, None);
+    let side = dir.join("2026-03-14_13-52-00_UTC.json.xz");
+    // 65 MiB of JSON-looking text in about 10 kB, as Instaloader compresses (check NONE).
+    let made = std::process::Command::new(tools::venv_python())
+        .args([
+            "-c",
+            "import lzma, sys; open(sys.argv[1], 'wb').write(lzma.compress(b'{\"node\": \"' + b'A' * (65 << 20) + b'\"}', check=lzma.CHECK_NONE))",
+        ])
+        .arg(&side)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let size = fs::metadata(&side).unwrap().len();
+    assert!(size < 64 << 10, "a small bomb: {size} bytes");
+    let (out, err) = c.fails(&["add", s(&dir), "--media-analysis", "off"], 2);
+    assert!(
+        err.contains("2026-03-14_13-52-00_UTC.json.xz") && err.contains("decompresses to more than 64 MB; refused"),
+        "{err}"
+    );
+    assert!(out.contains("0 registered"), "{out}");
+    let (_, err) = c.fails(&["add", s(&clip), "--media-analysis", "off"], 2);
+    assert!(err.contains("decompresses to more than 64 MB"), "named explicitly, the same: {err}");
+
+    fs::write(&side, b"{\"node\": {}}").unwrap();
+    let (_, err) = c.fails(&["add", s(&dir), "--media-analysis", "off"], 2);
+    assert!(err.contains("2026-03-14_13-52-00_UTC.json.xz") && err.contains("not xz-compressed data"), "{err}");
+    assert_eq!(head(&c), before, "nothing half-imported: no event at all");
+    assert_eq!(c.json(&["list", "files"]).as_array().map(Vec::len), Some(0));
+}
+
 /// auto-archiver's `metadata.json` as its `Metadata.to_json()` writes it
 /// (status, metadata, media[] with `properties.hash` from the hash enricher).
 fn auto_archiver_folder(c: &Cat, hash_of_clip: &str) -> std::path::PathBuf {

@@ -2,8 +2,8 @@
 //! provenance instead of typed by hand.
 //!
 //! - [`sidecar`]: yt-dlp `.info.json` (beside the file or embedded in it),
-//!   gallery-dl and Instaloader metadata, auto-archiver `metadata.json` (pure
-//!   parsers, one per format);
+//!   gallery-dl and Instaloader metadata (`.json` or the default `.json.xz`),
+//!   auto-archiver `metadata.json` (pure parsers, one per format);
 //! - [`attach`]: how `add` pairs media files with their sidecars (or finds
 //!   the info.json attached to a Matroska file) and merges a sidecar's facts
 //!   with what the person gave.

@@ -1,5 +1,5 @@
 //! Fixtures written by the archivists' own tools (yt-dlp, gallery-dl,
-//! warcio + wacz, bagit.py, hashdeep), on local files only. The Python tools
+//! Instaloader, warcio + wacz, bagit.py, hashdeep), on local files only. The Python tools
 //! live in the interop venv made by `.ci/install-test-deps`; a missing tool
 //! fails the test that needs it with the command to run, never skips it.
 
@@ -14,7 +14,7 @@ pub fn venv_python() -> PathBuf {
     let py = venv.join("bin/python");
     assert!(
         py.exists(),
-        "{} is missing: the acquisition tests need a Python venv with yt-dlp, gallery-dl, warcio, wacz and bagit; run `bash .ci/install-test-deps`",
+        "{} is missing: the acquisition tests need a Python venv with yt-dlp, gallery-dl, instaloader, warcio, wacz and bagit; run `bash .ci/install-test-deps`",
         py.display()
     );
     py
@@ -108,6 +108,17 @@ pub fn gallerydl(src: &Path, outdir: &Path) -> (PathBuf, PathBuf) {
     let media = outdir.join(format!("1768000000000000042_1.{ext}"));
     let meta = outdir.join(format!("1768000000000000042_1.{ext}.json"));
     assert!(media.is_file() && meta.is_file(), "gallery-dl wrote no {} / {}", media.display(), meta.display());
+    (media, meta)
+}
+
+/// Instaloader's `download_post` of a video post (served from 127.0.0.1),
+/// metadata compressed as by default: returns (media, its `.json.xz`).
+pub fn instaloader(src: &Path, outdir: &Path) -> (PathBuf, PathBuf) {
+    fixture_script(&["instaloader", super::s(src), super::s(outdir)]);
+    let ext = src.extension().and_then(|e| e.to_str()).unwrap_or("mp4");
+    let media = outdir.join(format!("2026-03-14_13-52-00_UTC.{ext}"));
+    let meta = outdir.join("2026-03-14_13-52-00_UTC.json.xz");
+    assert!(media.is_file() && meta.is_file(), "Instaloader wrote no {} / {}", media.display(), meta.display());
     (media, meta)
 }
 

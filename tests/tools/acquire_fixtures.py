@@ -19,6 +19,13 @@ gallery-dl, warcio and wacz there). Every tool works on local files only:
       extractor (category `twitter`, subcategory `tweet`, the keys of
       gallery-dl's twitter extractor) with `--write-metadata`: the metadata
       file name, layout and date formatting are gallery-dl's.
+  instaloader SRC.mp4 OUTDIR
+      Instaloader's own `Instaloader.download_post` on a `Post` built from a
+      GraphQL video node (the shape Instagram serves and Instaloader keeps),
+      the video served from 127.0.0.1: it names the files
+      `{date_utc}_UTC.mp4` and, compressed as by default, writes the metadata
+      with `save_structure_to_file` as `{date_utc}_UTC.json.xz` (LZMA, xz
+      container, check NONE). Prints the file names.
   wacz OUT.wacz PAGE_URL MEDIA_URL=FILE ...
       warcio writes a WARC holding an HTML page (PAGE_URL) and each media file
       as an HTTP response; `wacz create` packs it with a pages.jsonl.
@@ -76,6 +83,50 @@ def ytdlp(src, outdir, post_id, overrides, write=("--write-info-json",)):
     finally:
         os.chdir(cwd)
         os.remove(loaded)
+
+
+def serve(root):
+    """An HTTP server for the files under `root` on 127.0.0.1: (server, port)."""
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **k):
+            super().__init__(*a, directory=root, **k)
+
+        def log_message(self, *a):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, server.server_address[1]
+
+
+def instaloader_post(src, outdir):
+    import instaloader
+
+    server, port = serve(os.path.dirname(os.path.abspath(src)))
+    try:
+        L = instaloader.Instaloader(
+            quiet=True, dirname_pattern=outdir, download_pictures=False, download_video_thumbnails=False,
+            download_geotags=False, download_comments=False, save_metadata=True, post_metadata_txt_pattern="")
+        node = {
+            "__typename": "GraphVideo",
+            "id": "3321456789012345678",
+            "shortcode": "C4quayLift1",
+            "is_video": True,
+            "video_url": f"http://127.0.0.1:{port}/{os.path.basename(src)}",
+            "display_url": f"http://127.0.0.1:{port}/{os.path.basename(src)}",
+            "video_duration": 2.0,
+            "dimensions": {"width": 320, "height": 240},
+            "taken_at_timestamp": 1773496320,
+            "owner": {"id": "5550001112", "username": "harbourwatch"},
+            "edge_media_to_caption": {"edges": [{"node": {"text": "Officers lift the barrier #quay"}}]},
+            "edge_media_preview_like": {"count": 12},
+            "edge_media_to_comment": {"count": 0},
+        }
+        post = instaloader.Post(L.context, node)
+        L.download_post(post, target="harbourwatch")
+        print(L.format_filename(post, target="harbourwatch"))
+    finally:
+        server.shutdown()
 
 
 def gallerydl(src, outdir):
@@ -191,6 +242,8 @@ def main(argv):
         ytdlp(argv[2], argv[3], argv[4], argv[5:])
     elif cmd == "ytdlp-embed":
         ytdlp(argv[2], argv[3], argv[4], argv[5:], write=("--embed-info-json",))
+    elif cmd == "instaloader":
+        instaloader_post(argv[2], argv[3])
     elif cmd == "gallerydl":
         gallerydl(argv[2], argv[3])
     elif cmd == "wacz":
