@@ -358,6 +358,7 @@ fn auto_archiver_folder(c: &Cat, hash_of_clip: &str) -> std::path::PathBuf {
         "status": "telegram: success",
         "metadata": {
             "url": "https://t.me/quaynews/412", "title": "Barrier at the quay", "content": "officers lift the barrier",
+            "author": "Quay News",
             "timestamp": "2026-03-14T13:52:00+00:00", "_processed_at": "2026-03-15 08:00:01.123456+00:00",
             "tmp_dir": "/tmp/aa"
         },
@@ -393,6 +394,144 @@ fn auto_archiver_metadata_hashes_are_verified_against_the_bytes() {
     assert!(w.contains(&"ab".repeat(32)) && w.contains("metadata.json"), "a mismatch is reported: {w}");
     let f = &c.json(&["show", v["file"].as_str().unwrap()])["file"];
     assert_eq!(f["acquisition"]["fields"]["recorded_hash_check"], "mismatch");
+}
+
+/// `export prov` and `export report` of the whole catalog: (PROV-JSON, report HTML).
+fn prov_and_report(c: &Cat) -> (Value, String) {
+    let (prov, report) = (c.work("prov.json"), c.work("report.html"));
+    c.ok(&["export", "prov", s(&prov), "--all"]);
+    c.ok(&["export", "report", s(&report), "--all"]);
+    (serde_json::from_slice(&fs::read(&prov).unwrap()).unwrap(), fs::read_to_string(&report).unwrap())
+}
+
+/// The cells (inner HTML) of each of the report's table rows whose first cell
+/// is `first`, in the section `section` (`provenance`), in page order.
+fn report_rows(html: &str, section: &str, first: &str) -> Vec<Vec<String>> {
+    let at = html.find(&format!("<section id=\"{section}\">")).unwrap_or_else(|| panic!("no section {section}"));
+    let part = &html[at..];
+    let part = &part[..part.find("</section>").unwrap()];
+    part.match_indices(&format!("<tr><td>{first}</td>"))
+        .map(|(start, _)| {
+            let row = &part[start + "<tr><td>".len()..];
+            row[..row.find("</td></tr>").unwrap()].split("</td><td>").map(str::to_string).collect()
+        })
+        .collect()
+}
+
+/// The PROV agent a relation of `kind` ties `entity` to, with its label.
+fn attributed_to(prov: &Value, entity: &str) -> Vec<(String, String)> {
+    prov["wasAttributedTo"]
+        .as_object()
+        .map(|rels| {
+            rels.values()
+                .filter(|r| r["prov:entity"] == entity)
+                .filter_map(|r| r["prov:agent"].as_str())
+                .map(|a| (a.to_string(), prov["agent"][a]["prov:label"].as_str().unwrap_or_default().to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn prov_and_the_report_carry_gallery_dl_provenance() {
+    let c = Cat::new();
+    let src = media::make_mp4(&c.work("src"), "src.mp4", 1, 320, 240, None);
+    let (_, meta) = tools::gallerydl(&src, &c.work("gdl"));
+    let r = c.json(&["add", s(&c.work("gdl")), "--media-analysis", "off"]);
+    let v = registered(&r)[0];
+    let (e, f) = (v["evidence"].as_str().unwrap(), v["file"].as_str().unwrap());
+    let url = "https://x.com/harbourwatch/status/1768000000000000042";
+    let (prov, html) = prov_and_report(&c);
+
+    let ent = &prov["entity"][format!("cat:{e}")];
+    assert_eq!(ent["evcat:platform"], "x", "{ent}");
+    assert_eq!(ent["evcat:source_url"], url);
+    assert_eq!(ent["evcat:platform_id"], "1768000000000000042");
+    assert_eq!(ent["evcat:author_id"], "1500000000000000001");
+    assert_eq!(ent["evcat:posted_at"], "2026-03-14T13:52:00Z");
+    let sources = ent["evcat:sources"].as_str().unwrap();
+    for field in ["platform", "source_url", "author_handle", "author_id", "platform_id", "posted_at"] {
+        assert!(sources.contains(&format!("{field}=sidecar")), "{field}: {sources}");
+    }
+    assert_eq!(
+        attributed_to(&prov, &format!("cat:{e}")),
+        vec![("cat:author-x-harbourwatch".to_string(), "harbourwatch".to_string())]
+    );
+    let act = &prov["activity"][format!("cat:acquisition-{f}")];
+    assert_eq!(act["evcat:tool"], "gallery-dl", "{act}");
+    assert_eq!(act["evcat:method"], "download");
+    assert_eq!(act["evcat:record_format"], "gallery-dl metadata");
+    assert_eq!(act["evcat:record_file"], "1768000000000000042_1.mp4.json");
+    assert_eq!(act["evcat:record_sha256"], sha256sum(&meta));
+    assert_eq!(act["evcat:record_category"], "twitter");
+    assert_eq!(act["evcat:record_subcategory"], "tweet");
+    assert!(act["evcat:sources"].as_str().unwrap().contains("tool=sidecar"), "{act}");
+
+    let row = &report_rows(&html, "provenance", e)[0];
+    let src_tag = " <span class=\"src\">[sidecar]</span>";
+    assert_eq!(row[4], format!("x{src_tag}"), "platform: {row:?}");
+    assert_eq!(row[5], format!("<a href=\"{url}\" rel=\"noopener noreferrer\">{url}</a>{src_tag}"), "url");
+    assert_eq!(row[6], format!("harbourwatch{src_tag} (id 1500000000000000001{src_tag})"), "author");
+    assert_eq!(row[7], format!("2026-03-14T13:52:00Z{src_tag}"), "posted");
+    let (file_row, rec) = match &report_rows(&html, "provenance", f)[..] {
+        [file_row, rec] => (file_row.clone(), rec.clone()),
+        other => panic!("want the file's row and its record's: {other:?}"),
+    };
+    assert_eq!(file_row[9], "download / gallery-dl", "by / method / tool: {file_row:?}");
+    assert_eq!(
+        rec[1],
+        format!("gallery-dl metadata (1768000000000000042_1.mp4.json, <code>{}</code>)", sha256sum(&meta))
+    );
+    assert!(rec[2].contains("category: twitter<br>") && rec[2].contains("subcategory: tweet<br>"), "{rec:?}");
+}
+
+#[test]
+fn prov_and_the_report_carry_auto_archiver_provenance() {
+    let c = Cat::new();
+    let dir = auto_archiver_folder(&c, "");
+    let r = c.json(&["add", s(&dir), "--media-analysis", "off"]);
+    let v = registered(&r)[0];
+    let (e, f) = (v["evidence"].as_str().unwrap(), v["file"].as_str().unwrap());
+    let url = "https://t.me/quaynews/412";
+    let (prov, html) = prov_and_report(&c);
+
+    let ent = &prov["entity"][format!("cat:{e}")];
+    assert_eq!(ent["evcat:platform"], "telegram", "{ent}");
+    assert_eq!(ent["evcat:source_url"], url);
+    assert_eq!(ent["evcat:posted_at"], "2026-03-14T13:52:00Z");
+    assert_eq!(ent["prov:label"], "Barrier at the quay");
+    assert_eq!(
+        attributed_to(&prov, &format!("cat:{e}")),
+        vec![("cat:author-telegram-Quay_News".to_string(), "Quay News".to_string())]
+    );
+    let act = &prov["activity"][format!("cat:acquisition-{f}")];
+    assert_eq!(act["evcat:tool"], "auto-archiver", "{act}");
+    assert_eq!(act["evcat:method"], "archive");
+    assert_eq!(act["prov:startTime"], "2026-03-15T08:00:01.123456Z", "auto-archiver's _processed_at");
+    assert_eq!(act["evcat:record_format"], "auto-archiver metadata.json");
+    assert_eq!(act["evcat:record_file"], "metadata.json");
+    assert_eq!(act["evcat:record_sha256"], sha256sum(&dir.join("metadata.json")));
+    assert_eq!(act["evcat:record_recorded_hash"], format!("SHA-256:{}", sha256sum(&dir.join("quay.mp4"))));
+    assert_eq!(act["evcat:record_recorded_hash_check"], "verified");
+    assert_eq!(act["evcat:record_status"], "telegram: success");
+
+    let row = &report_rows(&html, "provenance", e)[0];
+    let src_tag = " <span class=\"src\">[sidecar]</span>";
+    assert_eq!(row[3], format!("Barrier at the quay{src_tag}"), "title: {row:?}");
+    assert_eq!(row[4], format!("telegram{src_tag}"), "platform");
+    assert_eq!(row[5], format!("<a href=\"{url}\" rel=\"noopener noreferrer\">{url}</a>{src_tag}"), "url");
+    assert_eq!(row[6], format!("Quay News{src_tag}"), "author");
+    let (file_row, rec) = match &report_rows(&html, "provenance", f)[..] {
+        [file_row, rec] => (file_row.clone(), rec.clone()),
+        other => panic!("want the file's row and its record's: {other:?}"),
+    };
+    assert_eq!(file_row[8], "2026-03-15T08:00:01.123456Z", "acquired: {file_row:?}");
+    assert_eq!(file_row[9], "archive / auto-archiver", "by / method / tool");
+    assert!(rec[1].starts_with("auto-archiver metadata.json (metadata.json, <code>"), "{rec:?}");
+    assert!(
+        rec[2].contains("recorded_hash_check: verified<br>") && rec[2].contains("status: telegram: success<br>"),
+        "{rec:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------
