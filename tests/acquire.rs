@@ -535,6 +535,185 @@ fn prov_and_the_report_carry_auto_archiver_provenance() {
 }
 
 // ---------------------------------------------------------------------------
+// WACZ captures, written by warcio and py-wacz (`wacz create`), checked with `wacz validate`
+
+const PAGE: &str = "https://www.tiktok.com/@harbourwatch/video/7345550011122233344";
+
+/// A capture of PAGE holding a clip (sent chunked as octet-stream, as CDNs
+/// do), a photo, a range request's partial response and an SVG logo.
+fn capture(c: &Cat) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let dir = c.work("cap");
+    let clip = media::make_mp4(&dir, "clip.mp4", 2, 320, 240, None);
+    let photo = c.write("cap/photo.jpg", &media::photo_jpeg(320, 240, 7));
+    let short = media::make_mp4(&dir, "short.mp4", 1, 160, 120, None);
+    let logo = c.write("cap/logo.svg", b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
+    let (clip_spec, short_spec, logo_spec) = (
+        format!("{};chunked;type=application/octet-stream", clip.display()),
+        format!("{};partial", short.display()),
+        format!("{};type=image/svg+xml", logo.display()),
+    );
+    let wacz = tools::wacz(
+        &dir.join("capture.wacz"),
+        PAGE,
+        &[
+            ("https://v16.tiktokcdn.com/v/clip.mp4?mime_type=video_mp4", std::path::Path::new(&clip_spec)),
+            ("https://p16.tiktokcdn.com/i/photo.jpg", &photo),
+            ("https://v16.tiktokcdn.com/v/short.mp4", std::path::Path::new(&short_spec)),
+            ("https://www.tiktok.com/logo.svg", std::path::Path::new(&logo_spec)),
+        ],
+    );
+    assert!(tools::wacz_validate(&wacz), "py-wacz says the fixture is valid");
+    (wacz, clip, photo)
+}
+
+#[test]
+fn a_wacz_is_kept_whole_with_its_page_as_provenance_and_its_media_listed() {
+    let c = Cat::new();
+    let (wacz, clip, photo) = capture(&c);
+    let r = c.json(&["add", s(&wacz), "--media-analysis", "off"]);
+    let items = registered(&r);
+    assert_eq!(items.len(), 1, "without --extract-media the WACZ is one file: {r}");
+    let v = items[0];
+    assert_eq!(v["sha256"], sha256sum(&wacz), "byte-exact");
+    assert_eq!(v["media_type"], "application/wacz");
+    let cap = &v["capture"];
+    assert_eq!(cap["package"]["resources"], cap["package"]["verified"], "{cap}");
+    assert_eq!(cap["package"]["digest"], "verified");
+    assert_eq!(cap["software"].as_str().map(|s| s.starts_with("py-wacz")), Some(true));
+    assert_eq!(cap["pages"][0]["url"], PAGE);
+    assert_eq!(cap["pages"][0]["ts"], "2026-03-14T14:05:09Z");
+    // The media: the clip de-chunked and told by its bytes, the photo, the
+    // partial response; not the SVG (page furniture) nor the HTML page.
+    let media = cap["media"].as_array().unwrap();
+    let uris: Vec<&str> = media.iter().map(|m| m["target_uri"].as_str().unwrap()).collect();
+    assert_eq!(
+        uris,
+        [
+            "https://v16.tiktokcdn.com/v/clip.mp4?mime_type=video_mp4",
+            "https://p16.tiktokcdn.com/i/photo.jpg",
+            "https://v16.tiktokcdn.com/v/short.mp4"
+        ]
+    );
+    assert_eq!(media[0]["sha256"], sha256sum(&clip), "the chunked body decodes to the file");
+    assert_eq!(media[0]["media_type"], "video/mp4");
+    assert_eq!(media[1]["sha256"], sha256sum(&photo));
+    assert_eq!((media[2]["status"].as_u64(), media[2]["partial"].as_bool()), (Some(206), Some(true)));
+    for m in media {
+        assert_eq!(m["payload_digest_check"], "verified", "warcio's WARC-Payload-Digest: {m}");
+        assert_eq!(m["warc_date"], "2026-03-14T14:05:09Z");
+    }
+
+    let ev = &c.json(&["show", v["evidence"].as_str().unwrap()])["evidence"];
+    assert_eq!(ev["kind"], "web");
+    assert_eq!((ev["source_url"].as_str(), ev["platform"].as_str()), (Some(PAGE), Some("tiktok")));
+    assert_eq!(ev["sources"]["source_url"], "file");
+    let f = &c.json(&["show", v["file"].as_str().unwrap()])["file"];
+    assert_eq!(f["acquired_at"], "2026-03-14T14:05:09Z", "the capture time");
+    assert_eq!(f["method"], "web capture");
+    let rec = &f["acquisition"];
+    assert_eq!(rec["format"], "wacz");
+    assert_eq!(rec["fields"]["media_records"], "3");
+    assert!(rec["fields"]["package_check"].as_str().unwrap().starts_with("verified"), "{rec}");
+    let listed = rec["fields"]["media.0001"].as_str().unwrap();
+    assert!(listed.contains(&sha256sum(&clip)) && listed.contains("clip.mp4"), "{listed}");
+    audit_clean(&c);
+    // `probe` shows the same before anything is registered.
+    let p = &c.json(&["probe", s(&wacz)])[0];
+    assert_eq!(p["capture"]["media"], cap["media"]);
+    assert_eq!(p["facts"]["media_type"], "application/wacz");
+}
+
+#[test]
+fn extract_media_registers_each_payload_derived_from_the_wacz_and_finds_reuploads() {
+    let c = Cat::new();
+    let (wacz, clip, photo) = capture(&c);
+    let r = c.json(&["add", s(&wacz), "--extract-media"]);
+    let items = registered(&r);
+    assert_eq!(items.len(), 3, "the WACZ, the clip and the photo; the partial response stays a listing: {r}");
+    let (w, v, p) = (items[0], items[1], items[2]);
+    assert_eq!((v["sha256"].as_str(), p["sha256"].as_str()), (Some(&*sha256sum(&clip)), Some(&*sha256sum(&photo))));
+    for x in [v, p] {
+        assert_eq!(x["extracted_from"], w["file"]);
+        assert_eq!(x["evidence"], w["evidence"], "one evidence item: the capture");
+    }
+    let f = &c.json(&["show", v["file"].as_str().unwrap()])["file"];
+    assert_eq!(f["derived_from"], w["file"]);
+    assert_eq!(f["acquired_at"], "2026-03-14T14:05:09Z");
+    let fields = &f["acquisition"]["fields"];
+    assert_eq!(fields["warc_target_uri"], "https://v16.tiktokcdn.com/v/clip.mp4?mime_type=video_mp4");
+    assert_eq!(fields["payload_digest_check"], "verified");
+    assert_eq!(f["width"], 320, "the extracted file is probed like any other");
+    // PROV and the HTML report carry the capture's records and the derivation.
+    let prov_path = c.work("prov.json");
+    c.ok(&["export", "prov", s(&prov_path)]);
+    let prov: Value = serde_json::from_slice(&fs::read(&prov_path).unwrap()).unwrap();
+    let (wf, vf) = (w["file"].as_str().unwrap(), v["file"].as_str().unwrap());
+    let act = &prov["activity"][format!("cat:acquisition-{vf}")];
+    assert_eq!(act["evcat:record_format"], "warc record");
+    assert_eq!(act["evcat:record_warc_target_uri"], "https://v16.tiktokcdn.com/v/clip.mp4?mime_type=video_mp4");
+    assert_eq!(prov["activity"][format!("cat:acquisition-{wf}")]["evcat:record_format"], "wacz");
+    let derived = prov["wasDerivedFrom"]
+        .as_object()
+        .unwrap()
+        .values()
+        .any(|d| d["prov:generatedEntity"] == format!("cat:{vf}") && d["prov:usedEntity"] == format!("cat:{wf}"));
+    assert!(derived, "{}", prov["wasDerivedFrom"]);
+    let report_path = c.work("report.html");
+    c.ok(&["export", "report", s(&report_path)]);
+    let html = fs::read_to_string(&report_path).unwrap();
+    assert!(html.contains("package_check") && html.contains("warc_target_uri"), "the report shows both records");
+    // Fingerprinted like any file: the same clip added later is a known file.
+    let again = c.json(&["add", s(&clip)]);
+    assert_eq!(again["already_registered"], 1, "{again}");
+    // A WACZ registered without extraction gets it on a second `add --extract-media`.
+    let c2 = Cat::new();
+    let (wacz2, _, _) = capture(&c2);
+    c2.json(&["add", s(&wacz2), "--media-analysis", "off"]);
+    let r2 = c2.json(&["add", s(&wacz2), "--extract-media", "--media-analysis", "off"]);
+    assert_eq!((r2["already_registered"].as_u64(), r2["registered"].as_u64()), (Some(1), Some(2)), "{r2}");
+    audit_clean(&c);
+    audit_clean(&c2);
+}
+
+#[test]
+fn a_damaged_wacz_is_registered_as_received_with_the_damage_named() {
+    let c = Cat::new();
+    let (wacz, _, _) = capture(&c);
+    let edited = tools::wacz_tamper(&wacz, &c.work("edited.wacz"), "pages/pages.jsonl");
+    assert!(!tools::wacz_validate(&edited), "py-wacz refuses it too");
+    let r = c.json(&["add", s(&edited), "--media-analysis", "off"]);
+    let v = registered(&r)[0];
+    assert_eq!(v["sha256"], sha256sum(&edited), "the bytes as received");
+    let w = v["warnings"].to_string();
+    assert!(w.contains("pages/pages.jsonl") && w.contains("datapackage.json records sha256"), "{w}");
+    let f = &c.json(&["show", v["file"].as_str().unwrap()])["file"];
+    let check = f["acquisition"]["fields"]["package_check"].as_str().unwrap();
+    assert!(check.contains("3 of 4 resources verified") && check.contains("pages/pages.jsonl"), "{check}");
+    let human = c.ok(&["add", s(&c.work("cap/capture.wacz")), "--media-analysis", "off"]);
+    assert!(human.contains("registered"), "{human}");
+
+    // An edited datapackage-digest.json: the digest check fails, named.
+    let redigested = tools::wacz_tamper(&wacz, &c.work("digest.wacz"), "datapackage-digest.json");
+    let r = c.json(&["add", s(&redigested), "--media-analysis", "off"]);
+    let v = registered(&r)[0];
+    assert_eq!(v["capture"]["package"]["digest"], "mismatch", "{v}");
+    assert!(v["warnings"].to_string().contains("datapackage-digest.json"), "{v}");
+
+    // A damaged WARC (its gzip member fails its CRC) still registers, named.
+    let broken = tools::wacz_tamper(&wacz, &c.work("broken.wacz"), "archive/capture.warc.gz");
+    let r = c.json(&["add", s(&broken), "--media-analysis", "off"]);
+    let w = registered(&r)[0]["warnings"].to_string();
+    assert!(w.contains("archive/capture.warc.gz"), "{w}");
+
+    // Named .wacz but not one: kept, with the reason.
+    let fake = c.write("fake.wacz", b"PK\x03\x04 this is no zip at all");
+    let r = c.json(&["add", s(&fake), "--media-analysis", "off"]);
+    let w = registered(&r)[0]["warnings"].to_string();
+    assert!(w.contains("not read as a WACZ") && w.contains("fake.wacz"), "{w}");
+    audit_clean(&c);
+}
+
+// ---------------------------------------------------------------------------
 // Bags made by other tools (RFC 8493), written by the Library of Congress's bagit.py
 
 /// A folder of evidence as a partner would send it, bagged by bagit.py with

@@ -6,7 +6,9 @@
 //!   auto-archiver `metadata.json` (pure parsers, one per format);
 //! - [`attach`]: how `add` pairs media files with their sidecars (or finds
 //!   the info.json attached to a Matroska file) and merges a sidecar's facts
-//!   with what the person gave.
+//!   with what the person gave;
+//! - [`wacz`]: WACZ web captures: package verification, pages, the archived
+//!   media in their WARCs (and extracting it as files derived from the WACZ).
 //!
 //! What a tool recorded lands in the evidence's provenance columns (source
 //! `sidecar`), the file's acquisition columns (`acquired_at`, `method`,
@@ -17,3 +19,4 @@
 
 pub mod attach;
 pub mod sidecar;
+pub mod wacz;

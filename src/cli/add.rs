@@ -28,6 +28,10 @@ pub struct AddArgs {
     /// Follow symbolic links inside folders (loops are detected and reported).
     #[arg(long)]
     pub follow_links: bool,
+    /// Register the images, videos and audio archived in each WACZ as files
+    /// derived from it (their fingerprints and facts then work like any file's).
+    #[arg(long)]
+    pub extract_media: bool,
     /// Fingerprint, thumbnail and compare the new images and videos; `off` only
     /// registers them (`evcat fingerprint --missing` catches up later).
     #[arg(long, value_name = "on|off", env = "EVCAT_MEDIA_ANALYSIS", default_value = "on")]
@@ -44,6 +48,38 @@ pub struct AddArgs {
     pub provenance: ProvenanceArgs,
     #[command(flatten)]
     pub acquisition: AcquisitionArgs,
+}
+
+/// A WACZ's package check, seed page and archived media, under its line.
+pub(super) fn render_capture(c: &evcat::acquire::wacz::Capture) -> String {
+    let pk = &c.package;
+    let mut s = if pk.is_sound() {
+        format!("  WACZ package verified: {} of {} resources", pk.verified, pk.resources)
+    } else {
+        format!("  WACZ package NOT verified: {} of {} resources match", pk.verified, pk.resources)
+    };
+    s.push_str(&format!(", datapackage digest {}", pk.digest));
+    if pk.signed {
+        s.push_str(", signed (signature not verified)");
+    }
+    s.push('\n');
+    let pages = c.pages.len() as u64 + c.pages_not_listed;
+    if let Some(p) = c.pages.first() {
+        let more = if pages > 1 { format!(" (+{} more)", pages - 1) } else { String::new() };
+        s.push_str(&format!("  page: {} {}{more}\n", p.ts.as_deref().unwrap_or("-"), p.url));
+    }
+    s.push_str(&format!("  {} archived media record(s) in {} WARC record(s)\n", c.media.len(), c.records));
+    for m in &c.media {
+        let partial = if m.partial { " [partial, not extracted]" } else { "" };
+        s.push_str(&format!(
+            "    {} {} {} {}{partial}\n",
+            m.warc_date,
+            m.media_type,
+            human_bytes(m.size),
+            m.target_uri
+        ));
+    }
+    s
 }
 
 struct Bar(ProgressBar);
@@ -78,6 +114,7 @@ pub fn add(ctx: &Ctx, a: AddArgs) -> Result<u8> {
         follow_links: a.follow_links,
         analysis: AnalysisOptions { enabled: a.media_analysis },
         batch_files: a.batch_files.map(usize::from),
+        extract_media: a.extract_media,
     };
     let report = if ctx.out.progress_enabled() {
         let bar = ProgressBar::new(0);
@@ -120,12 +157,15 @@ pub fn add(ctx: &Ctx, a: AddArgs) -> Result<u8> {
                     sidecar,
                     sidecar_of,
                     new_capture,
+                    extracted_from,
+                    capture,
                 } => {
                     if !ctx.out.quiet && (!many || ctx.out.verbose) {
-                        let what = match (sidecar_of, new_capture) {
-                            (Some(of), _) => format!("  sidecar of {of}: {file}"),
-                            (None, true) => format!("registered {file} (new capture of {evidence})"),
-                            (None, false) => format!("registered {file} ({evidence})"),
+                        let what = match (sidecar_of, extracted_from, new_capture) {
+                            (Some(of), _, _) => format!("  sidecar of {of}: {file}"),
+                            (None, Some(of), _) => format!("  extracted from {of}: {file}"),
+                            (None, None, true) => format!("registered {file} (new capture of {evidence})"),
+                            (None, None, false) => format!("registered {file} ({evidence})"),
                         };
                         let from = sidecar.map(|f| format!(" [provenance from {f}]")).unwrap_or_default();
                         s.push_str(&format!(
@@ -134,8 +174,13 @@ pub fn add(ctx: &Ctx, a: AddArgs) -> Result<u8> {
                             human_bytes(*size)
                         ));
                     }
-                    // Sidecar disagreements and unverifiable hashes matter to every reader.
-                    for w in warnings.iter().filter(|_| ctx.out.verbose || sidecar.is_some()) {
+                    if let Some(c) = capture.as_deref().filter(|_| !ctx.out.quiet) {
+                        s.push_str(&render_capture(c));
+                    }
+                    // Sidecar disagreements, unverifiable hashes and damaged
+                    // captures matter to every reader.
+                    let loud = sidecar.is_some() || capture.is_some() || extracted_from.is_some();
+                    for w in warnings.iter().filter(|_| ctx.out.verbose || loud) {
                         s.push_str(&format!("  warning: {w}\n"));
                     }
                 }

@@ -41,12 +41,35 @@ pub fn probe(ctx: &Ctx, a: ProbeArgs) -> Result<u8> {
         })
         .collect();
     let mut docs = Vec::new();
+    let mut captures = std::collections::HashMap::new();
     let mut failed = 0;
     for (p, r) in files.iter().zip(results) {
         match r {
-            Ok((sha, size, facts)) => {
+            Ok((sha, size, mut facts)) => {
                 let d = disagreements(&facts.facts);
-                docs.push(json!({ "path": p, "sha256": sha, "size": size, "facts": facts, "disagreements": d }))
+                // A WACZ's package, pages and archived media, as `add` would
+                // record them (reading them hashes every member: not with --no-hash).
+                let name = p.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+                let capture = if !a.no_hash && evcat::acquire::wacz::is_wacz(&name, &facts.media_type) {
+                    match evcat::acquire::wacz::read(p, p, None) {
+                        Ok(c) => {
+                            facts.media_type = "application/wacz".into();
+                            Some(c)
+                        }
+                        Err(e) => {
+                            facts.warnings.push(format!("not read as a WACZ: {e}"));
+                            None
+                        }
+                    }
+                } else {
+                    None
+                };
+                let mut doc = json!({ "path": p, "sha256": sha, "size": size, "facts": facts, "disagreements": d });
+                if let Some(c) = capture {
+                    doc["capture"] = json!(c);
+                    captures.insert(docs.len(), c);
+                }
+                docs.push(doc)
             }
             Err(e) => {
                 failed += 1;
@@ -77,7 +100,7 @@ pub fn probe(ctx: &Ctx, a: ProbeArgs) -> Result<u8> {
     }
     ctx.out.emit(&docs, || {
         let mut s = String::new();
-        for d in docs.iter().filter(|d| d.get("facts").is_some()) {
+        for (i, d) in docs.iter().enumerate().filter(|(_, d)| d.get("facts").is_some()) {
             s.push_str(&format!("{}\n", d["path"].as_str().unwrap_or_default()));
             s.push_str(&format!(
                 "  sha256  {}\n  size    {}\n",
@@ -99,8 +122,15 @@ pub fn probe(ctx: &Ctx, a: ProbeArgs) -> Result<u8> {
             let list: Vec<Fact> = serde_json::from_value(facts["facts"].clone()).unwrap_or_default();
             let c2pa: Option<C2pa> = serde_json::from_value(facts["c2pa"].clone()).unwrap_or_default();
             s.push_str(&indent(&facts_text(&list, c2pa.as_ref())));
+            if let Some(c) = captures.get(&i) {
+                s.push_str(&super::add::render_capture(c));
+            }
             for w in facts["warnings"].as_array().into_iter().flatten() {
                 s.push_str(&format!("  warning: {}\n", w.as_str().unwrap_or_default()));
+            }
+            if let Some(c) = captures.get(&i) {
+                c.package.problems.iter().for_each(|p| s.push_str(&format!("  warning: WACZ package: {p}\n")));
+                c.warnings.iter().for_each(|w| s.push_str(&format!("  warning: {w}\n")));
             }
         }
         s

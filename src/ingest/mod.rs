@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use crate::acquire::attach::{self, SidecarRef};
 use crate::acquire::sidecar::SidecarFacts;
+use crate::acquire::wacz;
 use crate::analysis::AnalysisOptions;
 use crate::catalog::evidence::{Provenance, Source};
 use crate::catalog::files::{Acquisition, Placement, RecordFile, Storage};
@@ -57,6 +58,8 @@ pub struct AddOptions {
     /// Files per transaction, at most (and by default) 512: smaller batches
     /// commit more often (the crash test uses 40 to have several in flight).
     pub batch_files: Option<usize>,
+    /// Register the media archived in each WACZ as files derived from it.
+    pub extract_media: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -79,6 +82,12 @@ pub enum AddItem {
         /// The evidence item existed: the file is a new capture of the same post.
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         new_capture: bool,
+        /// This file is a media payload extracted from that WACZ.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        extracted_from: Option<FileId>,
+        /// What this WACZ holds: package check, pages, archived media.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        capture: Option<Box<wacz::Capture>>,
     },
     /// The bytes were already registered; nothing new was recorded.
     AlreadyRegistered {
@@ -260,6 +269,14 @@ struct Prepared {
     /// Bytes staged in the store, published once the batch commits.
     staged: Option<Staged>,
     sidecar: Option<PreparedSidecar>,
+    capture: Option<Box<PreparedCapture>>,
+}
+
+/// A WACZ's contents, and the payloads extracted from it (`--extract-media`):
+/// index into `capture.media`, and the payload as a prepared file.
+struct PreparedCapture {
+    capture: wacz::Capture,
+    extracted: Vec<(usize, Prepared)>,
 }
 
 /// A media file's sidecar: its facts, the record they were read from and,
@@ -275,7 +292,8 @@ struct PreparedSidecar {
 
 impl Prepared {
     fn staged(&self) -> impl Iterator<Item = &Staged> {
-        self.staged.iter().chain(self.sidecar.as_ref().and_then(|s| s.file.as_ref()?.staged.as_ref()))
+        let extracted = self.capture.iter().flat_map(|c| c.extracted.iter().filter_map(|(_, p)| p.staged.as_ref()));
+        self.staged.iter().chain(self.sidecar.as_ref().and_then(|s| s.file.as_ref()?.staged.as_ref())).chain(extracted)
     }
 }
 
@@ -287,6 +305,15 @@ type PreparedItem = (PathBuf, Result<Prepared>);
 fn prepare(c: &Candidate, cat_store: &crate::store::Store, opts: &AddOptions) -> Result<Prepared> {
     let in_place = opts.in_place;
     let mut media = prepare_one(&c.path, cat_store, in_place)?;
+    let name = media.placement.original_name.clone().unwrap_or_default();
+    if wacz::is_wacz(&name, &media.facts.media_type) {
+        if let Err(e) = prepare_capture(&mut media, &c.path, cat_store, opts.extract_media) {
+            if let Some(st) = &media.staged {
+                cat_store.discard(st);
+            }
+            return Err(e);
+        }
+    }
     let Some(sc) = &c.sidecar else {
         with_embedded(&mut media, cat_store);
         return Ok(media);
@@ -318,9 +345,7 @@ fn prepare(c: &Candidate, cat_store: &crate::store::Store, opts: &AddOptions) ->
         }
         Err(e) => {
             // Nothing half-registered: the media file goes with its sidecar.
-            if let Some(st) = &media.staged {
-                cat_store.discard(st);
-            }
+            media.staged().for_each(|st| cat_store.discard(st));
             Err(e)
         }
     }
@@ -341,6 +366,74 @@ fn with_embedded(media: &mut Prepared, cat_store: &crate::store::Store) {
         Ok(None) => {}
         Err(warning) => media.facts.warnings.push(warning),
     }
+}
+
+/// Read a WACZ's package, pages and archived media into `media`, staging the
+/// media payloads with `extract`. A file named `.wacz` that is not a readable
+/// WACZ is still registered, byte-exact, with a warning saying why; only a
+/// failing store stops it.
+fn prepare_capture(media: &mut Prepared, path: &Path, store: &crate::store::Store, extract: bool) -> Result<()> {
+    let capture = match wacz::read(&media.probe_path(store), path, extract.then_some(store)) {
+        Ok(c) => c,
+        Err(e) if e.is_catalog_fault() => return Err(e),
+        Err(e) => {
+            media.facts.warnings.push(format!("not read as a WACZ: {e}"));
+            return Ok(());
+        }
+    };
+    media.facts.media_type = "application/wacz".into();
+    media.facts.warnings.extend(capture.package.problems.iter().map(|p| format!("WACZ package: {p}")));
+    media.facts.warnings.extend(capture.warnings.iter().cloned());
+    let mut extracted = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, m) in capture.media.iter().enumerate() {
+        if m.payload_digest_check == "mismatch" {
+            media.facts.warnings.push(format!(
+                "{} record {} ({}): WARC-Payload-Digest does not match the payload",
+                m.warc, m.record_id, m.target_uri
+            ));
+        }
+        let Some(st) = &m.staged else { continue };
+        // The same payload archived twice is one file (one staged copy).
+        if !seen.insert(st.sha256) {
+            continue;
+        }
+        let readable = st.readable_path(store);
+        let mut facts = media::probe_path(&readable).unwrap_or_else(|e| {
+            let (media_type, kind) = media::sniff(&[]);
+            MediaFacts {
+                media_type,
+                kind,
+                warnings: vec![format!("cannot probe the extracted payload: {e}")],
+                ..MediaFacts::default()
+            }
+        });
+        if let Some(t) = &m.truncated {
+            facts.warnings.push(format!("the WARC record is truncated ({t}): the payload is incomplete"));
+        }
+        if let Some(enc) = &m.content_encoding {
+            facts.warnings.push(format!("the server sent this payload with Content-Encoding {enc}; kept as sent"));
+        }
+        extracted.push((
+            i,
+            Prepared {
+                path: path.to_path_buf(),
+                placement: Placement {
+                    sha256: st.sha256,
+                    size: st.size,
+                    storage: Storage::Object,
+                    original_name: Some(m.file_name()),
+                    original_path: None,
+                },
+                facts,
+                staged: Some(st.clone()),
+                sidecar: None,
+                capture: None,
+            },
+        ));
+    }
+    media.capture = Some(Box::new(PreparedCapture { capture, extracted }));
+    Ok(())
 }
 
 impl Prepared {
@@ -410,6 +503,7 @@ fn prepare_one(path: &Path, cat_store: &crate::store::Store, in_place: bool) -> 
         facts,
         staged,
         sidecar: None,
+        capture: None,
     })
 }
 

@@ -135,6 +135,13 @@ impl Store {
         self.stage_reader(f, src, false, direct)
     }
 
+    /// Stage a stream (a payload read out of a container, such as a WACZ's
+    /// WARC), unsynced like [`Store::stage_file_unsynced`]; `label` names the
+    /// container in errors.
+    pub fn stage_stream_unsynced<R: io::Read>(&self, reader: R, label: &Path) -> Result<Staged> {
+        self.stage_reader(reader, label, false, false)
+    }
+
     /// Stage an in-memory byte string (article sources).
     pub fn stage_bytes(&self, bytes: &[u8]) -> Result<Staged> {
         self.stage_reader(bytes, Path::new("<memory>"), true, false)

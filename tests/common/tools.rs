@@ -132,6 +132,24 @@ pub fn wacz(out: &Path, page_url: &str, media: &[(&str, &Path)]) -> PathBuf {
     out.to_path_buf()
 }
 
+/// `IN` rewritten as `out` with one byte of `member` flipped and
+/// datapackage.json left as it was (a damaged or edited capture).
+pub fn wacz_tamper(src: &Path, out: &Path, member: &str) -> PathBuf {
+    fixture_script(&["wacz-tamper", super::s(src), super::s(out), member]);
+    out.to_path_buf()
+}
+
+/// `wacz validate -f FILE` (py-wacz, Webrecorder's own validator): whether it passed.
+pub fn wacz_validate(file: &Path) -> bool {
+    let bin = venv_python().with_file_name("wacz");
+    Command::new(&bin)
+        .args(["validate", "-f", super::s(file)])
+        .output()
+        .unwrap_or_else(|e| panic!("{} is missing ({e}); run `bash .ci/install-test-deps`", bin.display()))
+        .status
+        .success()
+}
+
 /// `bagit.py` from the venv with `args` (e.g. `--md5 --sha512 DIR` to make a bag).
 pub fn bagit(args: &[&str]) -> Output {
     let out = Command::new(venv_python()).args(["-m", "bagit", "--quiet"]).args(args).output().expect("run bagit.py");

@@ -26,9 +26,16 @@ gallery-dl, warcio and wacz there). Every tool works on local files only:
       `{date_utc}_UTC.mp4` and, compressed as by default, writes the metadata
       with `save_structure_to_file` as `{date_utc}_UTC.json.xz` (LZMA, xz
       container, check NONE). Prints the file names.
-  wacz OUT.wacz PAGE_URL MEDIA_URL=FILE ...
+  wacz OUT.wacz PAGE_URL MEDIA_URL=FILE[;FLAG...] ...
       warcio writes a WARC holding an HTML page (PAGE_URL) and each media file
-      as an HTTP response; `wacz create` packs it with a pages.jsonl.
+      as an HTTP response; `wacz create` packs it with a pages.jsonl. FLAGs
+      shape the response as servers do: `chunked` (Transfer-Encoding:
+      chunked, body chunk-encoded in the record), `partial` (a 206 with the
+      first half of the file, as a browser's range request gets),
+      `type=MIME` (the Content-Type sent, e.g. application/octet-stream).
+  wacz-tamper IN.wacz OUT.wacz MEMBER
+      rewrites IN with one byte of MEMBER changed, datapackage.json untouched
+      (what a damaged or edited capture looks like).
 """
 
 import http.server
@@ -215,12 +222,31 @@ def wacz(out, page_url, media):
     with open(warc_path, "wb") as f:
         w = WARCWriter(f, gzip=True)
         records = [(page_url, "text/html; charset=utf-8", body.encode())]
-        for url, path in media:
+        for url, spec in media:
+            path, *flags = spec.split(";")
             with open(path, "rb") as m:
-                records.append((url, mime(path), m.read()))
-        for url, ctype, payload in records:
-            headers = StatusAndHeaders("200 OK", [("Content-Type", ctype),
-                                                  ("Content-Length", str(len(payload)))],
+                records.append((url, mime(path), m.read(), flags))
+        for url, ctype, payload, *rest in records:
+            flags = rest[0] if rest else []
+            status = "200 OK"
+            extra = []
+            for flag in flags:
+                if flag.startswith("type="):
+                    ctype = flag[5:]
+            if "partial" in flags:
+                total = len(payload)
+                payload = payload[: total // 2]
+                status = "206 Partial Content"
+                extra.append(("Content-Range", f"bytes 0-{len(payload) - 1}/{total}"))
+            if "chunked" in flags:
+                step = 1000
+                body = b"".join(b"%x\r\n%s\r\n" % (len(payload[i:i + step]), payload[i:i + step])
+                                for i in range(0, len(payload), step)) + b"0\r\n\r\n"
+                payload = body
+                extra.append(("Transfer-Encoding", "chunked"))
+            else:
+                extra.append(("Content-Length", str(len(payload))))
+            headers = StatusAndHeaders(status, [("Content-Type", ctype)] + extra,
                                        protocol="HTTP/1.1")
             rec = w.create_warc_record(url, "response", payload=io.BytesIO(payload),
                                        http_headers=headers,
@@ -236,6 +262,17 @@ def wacz(out, page_url, media):
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def wacz_tamper(src, out, member):
+    import zipfile
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == member:
+                data = data[:-2] + bytes([data[-2] ^ 0x01]) + data[-1:]
+            zout.writestr(info, data)
+
+
 def main(argv):
     cmd = argv[1]
     if cmd == "ytdlp":
@@ -247,8 +284,11 @@ def main(argv):
     elif cmd == "gallerydl":
         gallerydl(argv[2], argv[3])
     elif cmd == "wacz":
-        media = [tuple(a.split("=", 1)) for a in argv[4:]]
+        # URL=FILE with an absolute FILE: URLs may hold '=' themselves.
+        media = [(a[:a.rfind("=/")], a[a.rfind("=/") + 1:]) for a in argv[4:]]
         wacz(argv[2], argv[3], media)
+    elif cmd == "wacz-tamper":
+        wacz_tamper(argv[2], argv[3], argv[4])
     else:
         raise SystemExit(f"unknown fixture {cmd}")
 
