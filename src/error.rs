@@ -12,7 +12,7 @@
 //!
 //! | code | cause | variants |
 //! |---|---|---|
-//! | 2 | the user's input or request | `InvalidInput`, `NotFound`, `AmbiguousPrefix`, `Conflict`, `Unsupported`, `CatalogExists`, `Io` of a user's file ([`Owner::User`]), `KeyFile` |
+//! | 2 | the user's input or request | `InvalidInput`, `NotFound`, `AmbiguousPrefix`, `Conflict`, `Unsupported`, `DecompressionLimit`, `CatalogExists`, `Io` of a user's file ([`Owner::User`]), `KeyFile` |
 //! | 3 | the catalog, its files or its environment | `NoCatalog`, `SchemaTooNew`, `Busy`, `ReadOnly`, `Corrupt`, `Db`, `Json`, `Custody`, `Io` of the catalog's own files ([`Owner::Catalog`]), `StoreWrite` |
 
 use std::io;
@@ -96,6 +96,12 @@ pub enum Error {
     #[error("{}: {reason}", path.display())]
     Unsupported { path: PathBuf, reason: String },
 
+    /// A compressed input (an Instaloader `.json.xz`) decompresses to more than
+    /// `limit` bytes: refused before it is held in memory (a decompression bomb
+    /// or not a sidecar at all).
+    #[error("{}: decompresses to more than {} MB; refused (a sidecar is kilobytes: a decompression bomb?)", path.display(), limit >> 20)]
+    DecompressionLimit { path: PathBuf, limit: u64 },
+
     /// The catalog is internally inconsistent in a way that stops the operation.
     #[error("catalog is inconsistent: {0}")]
     Corrupt(String),
@@ -173,6 +179,7 @@ impl Error {
             | Error::AmbiguousPrefix { .. }
             | Error::Conflict(_)
             | Error::Unsupported { .. }
+            | Error::DecompressionLimit { .. }
             | Error::Io { owner: Owner::User, .. }
             | Error::KeyFile(_)
             | Error::CatalogExists { .. }

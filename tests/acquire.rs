@@ -101,6 +101,99 @@ fn ytdlp_info_json_is_the_videos_provenance_not_a_document() {
     audit_clean(&c);
 }
 
+/// yt-dlp `--embed-info-json` on a Matroska download: the info.json travels
+/// inside the file (yt-dlp embeds it in .mkv/.mka only), with no sidecar beside it.
+#[test]
+fn an_info_json_yt_dlp_embedded_in_an_mkv_is_the_videos_provenance() {
+    let c = Cat::new();
+    let src = media::make_mp4(&c.work("mkv-src"), "src.mkv", 2, 320, 240, None);
+    let clip = tools::ytdlp_embedded(&src, &c.work("drop"), POST, &[]);
+    // ffprobe and ffmpeg, independent readers, find the attachment yt-dlp made.
+    assert_eq!(tools::ffprobe_attachments(&clip), vec![("info.json".to_string(), "application/json".to_string())]);
+    let attached = tools::ffmpeg_dump_attachment(&clip, 0, &c.work("dumped.json"));
+    let written: Value = serde_json::from_slice(&attached).unwrap();
+    assert_eq!(written["id"], POST);
+
+    let r = c.json(&["add", s(&c.work("drop")), "--media-analysis", "off"]);
+    let items = registered(&r);
+    assert_eq!(items.len(), 1, "the clip alone, no sidecar file: {r}");
+    let video = items[0];
+    assert_eq!(video["sidecar"], "yt-dlp info.json (embedded)");
+    assert_eq!(video["sha256"], sha256sum(&clip), "the file is registered as it is");
+    assert_eq!(video["media_type"], "video/x-matroska");
+
+    let ev = &c.json(&["show", video["evidence"].as_str().unwrap()])["evidence"];
+    assert_eq!(ev["platform"], "tiktok");
+    assert_eq!(ev["platform_id"], POST);
+    assert_eq!(ev["source_url"], format!("https://www.tiktok.com/@harbourwatch/video/{POST}"));
+    assert_eq!(ev["author_handle"], "harbourwatch");
+    assert_eq!(ev["author_id"], "6890001112223334445");
+    assert_eq!(ev["posted_at"], "2026-03-14T13:52:00Z");
+    assert_eq!(ev["title"], "Barrier lifted at the quay");
+    for field in ["platform", "source_url", "author_handle", "posted_at", "title", "platform_id"] {
+        assert_eq!(ev["sources"][field], "sidecar", "{field}: {ev}");
+    }
+    let f = &c.json(&["show", video["file"].as_str().unwrap()])["file"];
+    assert_eq!(f["tool"], format!("yt-dlp {}", written["_version"]["version"].as_str().unwrap()));
+    assert_eq!(f["sources"]["tool"], "sidecar");
+    let epoch = written["epoch"].as_i64().unwrap();
+    let when = chrono::DateTime::from_timestamp(epoch, 0).unwrap().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    assert_eq!(f["acquired_at"], when);
+    let rec = &f["acquisition"];
+    assert_eq!(rec["format"], "yt-dlp info.json");
+    assert_eq!(rec["record"]["name"], "info.json");
+    assert_eq!(rec["record"]["sha256"], common::sha256_bytes(&attached), "the record names the attachment's bytes");
+    assert_eq!(
+        rec["fields"]["embedded_in"],
+        format!("clip [{POST}].mkv (Matroska attachment info.json, application/json)")
+    );
+    assert_eq!(rec["fields"]["live_status"], "not_live");
+    let text = c.ok(&["show", video["file"].as_str().unwrap()]);
+    assert!(text.contains("embedded_in") && text.contains("[sidecar]"), "{text}");
+    audit_clean(&c);
+
+    // Renamed after the download, and with facts the file contradicts: the
+    // record is still read (it is inside the bytes), the contradiction warned.
+    let c = Cat::new();
+    let clip = tools::ytdlp_embedded(&src, &c.work("again"), POST, &["duration=30"]);
+    let renamed = c.work("again/exhibit 4.mkv");
+    fs::rename(&clip, &renamed).unwrap();
+    let r = c.json(&["add", s(&renamed), "--media-analysis", "off"]);
+    let v = registered(&r)[0];
+    assert_eq!(c.json(&["show", v["evidence"].as_str().unwrap()])["evidence"]["platform_id"], POST);
+    let w = v["warnings"].to_string();
+    assert!(w.contains("the info.json attached to exhibit 4.mkv gives a duration of 30 s"), "{w}");
+}
+
+/// An attachment named and typed as yt-dlp's, made with ffmpeg's own
+/// `-attach` exactly as yt-dlp calls it, holding what is not a yt-dlp record.
+#[test]
+fn a_broken_embedded_info_json_is_a_warning_and_the_file_is_still_registered() {
+    let c = Cat::new();
+    let src = media::make_mp4(&c.work("src"), "src.mkv", 1, 160, 120, None);
+    let bad = c.write("bad.json", b"{\"id\": \"1\", \"extractor_key\": ");
+    let out = c.work("drop/clip [1].mkv");
+    fs::create_dir_all(c.work("drop")).unwrap();
+    let st = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-i", s(&src), "-map", "0", "-dn", "-ignore_unknown", "-c", "copy", "-attach"])
+        .arg(&bad)
+        .args(["-metadata:s:t", "mimetype=application/json", "-metadata:s:t", "filename=info.json"])
+        .arg(&out)
+        .status()
+        .expect("ffmpeg; run `bash .ci/install-test-deps`");
+    assert!(st.success());
+    assert_eq!(tools::ffprobe_attachments(&out), vec![("info.json".to_string(), "application/json".to_string())]);
+    let r = c.json(&["add", s(&out), "--media-analysis", "off"]);
+    let v = registered(&r)[0];
+    assert!(v.get("sidecar").is_none(), "{v}");
+    let w = v["warnings"].to_string();
+    assert!(w.contains("the info.json attached to clip [1].mkv") && w.contains("not JSON"), "{w}");
+    let ev = &c.json(&["show", v["evidence"].as_str().unwrap()])["evidence"];
+    assert!(ev["platform"].is_null() && ev["platform_id"].is_null(), "{ev}");
+    assert!(c.json(&["show", v["file"].as_str().unwrap()])["file"]["acquisition"].is_null());
+    audit_clean(&c);
+}
+
 #[test]
 fn a_second_download_of_the_same_post_is_a_new_capture_of_the_same_item() {
     let c = Cat::new();
@@ -181,6 +274,80 @@ fn gallery_dl_metadata_gives_the_tweet() {
     assert_eq!(items[0]["sha256"], sha256sum(&clip));
 }
 
+/// Instaloader's default: the post's metadata as `{date_utc}_UTC.json.xz`,
+/// written by Instaloader's own `download_post` / `save_structure_to_file`.
+#[test]
+fn instaloader_compressed_json_xz_gives_the_post() {
+    let c = Cat::new();
+    let src = media::make_mp4(&c.work("src"), "src.mp4", 2, 320, 240, None);
+    let (clip, meta) = tools::instaloader(&src, &c.work("insta"));
+    let r = c.json(&["add", s(&c.work("insta")), "--media-analysis", "off"]);
+    let items = registered(&r);
+    assert_eq!(items.len(), 2, "the clip and its .json.xz: {r}");
+    let (video, sidecar) = (items[0], items[1]);
+    assert_eq!(video["sidecar"], "instaloader metadata");
+    assert_eq!(video["sha256"], sha256sum(&clip));
+    assert_eq!(sidecar["path"], s(&meta));
+    assert_eq!(sidecar["sidecar_of"], video["file"]);
+    assert_eq!(sidecar["sha256"], sha256sum(&meta), "the compressed bytes are what is kept");
+    assert!(video["warnings"].as_array().unwrap().is_empty(), "duration and frame agree: {video}");
+    let ev = &c.json(&["show", video["evidence"].as_str().unwrap()])["evidence"];
+    assert_eq!(ev["platform"], "instagram");
+    assert_eq!(ev["platform_id"], "C4quayLift1");
+    assert_eq!(ev["source_url"], "https://www.instagram.com/p/C4quayLift1/");
+    assert_eq!(ev["author_handle"], "harbourwatch");
+    assert_eq!(ev["author_id"], "5550001112");
+    assert_eq!(ev["posted_at"], "2026-03-14T13:52:00Z");
+    assert_eq!(ev["description"], "Officers lift the barrier #quay");
+    for field in ["platform", "platform_id", "source_url", "author_handle", "posted_at", "description"] {
+        assert_eq!(ev["sources"][field], "sidecar", "{field}: {ev}");
+    }
+    let f = &c.json(&["show", video["file"].as_str().unwrap()])["file"];
+    assert_eq!(f["tool"], "instaloader 4.16");
+    assert_eq!(f["acquisition"]["format"], "instaloader metadata");
+    assert_eq!(f["acquisition"]["record"]["sha256"], sha256sum(&meta));
+    assert_eq!(f["acquisition"]["fields"]["node_type"], "Post");
+    assert_eq!(f["acquisition"]["fields"]["__typename"], "GraphVideo");
+    audit_clean(&c);
+}
+
+/// An xz bomb named as Instaloader's sidecar, a `.json.xz` that is not xz:
+/// refused naming the file, nothing registered.
+#[test]
+fn an_xz_bomb_or_broken_json_xz_sidecar_is_refused_and_nothing_is_registered() {
+    let c = Cat::new();
+    let before = head(&c);
+    let dir = c.work("bomb");
+    let clip = media::make_mp4(&dir, "2026-03-14_13-52-00_UTC.mp4", 1, 160, 120, None);
+    let side = dir.join("2026-03-14_13-52-00_UTC.json.xz");
+    // 65 MiB of JSON-looking text in about 10 kB, as Instaloader compresses (check NONE).
+    let made = std::process::Command::new(tools::venv_python())
+        .args([
+            "-c",
+            "import lzma, sys; open(sys.argv[1], 'wb').write(lzma.compress(b'{\"node\": \"' + b'A' * (65 << 20) + b'\"}', check=lzma.CHECK_NONE))",
+        ])
+        .arg(&side)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let size = fs::metadata(&side).unwrap().len();
+    assert!(size < 64 << 10, "a small bomb: {size} bytes");
+    let (out, err) = c.fails(&["add", s(&dir), "--media-analysis", "off"], 2);
+    assert!(
+        err.contains("2026-03-14_13-52-00_UTC.json.xz") && err.contains("decompresses to more than 64 MB; refused"),
+        "{err}"
+    );
+    assert!(out.contains("0 registered"), "{out}");
+    let (_, err) = c.fails(&["add", s(&clip), "--media-analysis", "off"], 2);
+    assert!(err.contains("decompresses to more than 64 MB"), "named explicitly, the same: {err}");
+
+    fs::write(&side, b"{\"node\": {}}").unwrap();
+    let (_, err) = c.fails(&["add", s(&dir), "--media-analysis", "off"], 2);
+    assert!(err.contains("2026-03-14_13-52-00_UTC.json.xz") && err.contains("not xz-compressed data"), "{err}");
+    assert_eq!(head(&c), before, "nothing half-imported: no event at all");
+    assert_eq!(c.json(&["list", "files"]).as_array().map(Vec::len), Some(0));
+}
+
 /// auto-archiver's `metadata.json` as its `Metadata.to_json()` writes it
 /// (status, metadata, media[] with `properties.hash` from the hash enricher).
 fn auto_archiver_folder(c: &Cat, hash_of_clip: &str) -> std::path::PathBuf {
@@ -191,6 +358,7 @@ fn auto_archiver_folder(c: &Cat, hash_of_clip: &str) -> std::path::PathBuf {
         "status": "telegram: success",
         "metadata": {
             "url": "https://t.me/quaynews/412", "title": "Barrier at the quay", "content": "officers lift the barrier",
+            "author": "Quay News",
             "timestamp": "2026-03-14T13:52:00+00:00", "_processed_at": "2026-03-15 08:00:01.123456+00:00",
             "tmp_dir": "/tmp/aa"
         },
@@ -226,6 +394,144 @@ fn auto_archiver_metadata_hashes_are_verified_against_the_bytes() {
     assert!(w.contains(&"ab".repeat(32)) && w.contains("metadata.json"), "a mismatch is reported: {w}");
     let f = &c.json(&["show", v["file"].as_str().unwrap()])["file"];
     assert_eq!(f["acquisition"]["fields"]["recorded_hash_check"], "mismatch");
+}
+
+/// `export prov` and `export report` of the whole catalog: (PROV-JSON, report HTML).
+fn prov_and_report(c: &Cat) -> (Value, String) {
+    let (prov, report) = (c.work("prov.json"), c.work("report.html"));
+    c.ok(&["export", "prov", s(&prov), "--all"]);
+    c.ok(&["export", "report", s(&report), "--all"]);
+    (serde_json::from_slice(&fs::read(&prov).unwrap()).unwrap(), fs::read_to_string(&report).unwrap())
+}
+
+/// The cells (inner HTML) of each of the report's table rows whose first cell
+/// is `first`, in the section `section` (`provenance`), in page order.
+fn report_rows(html: &str, section: &str, first: &str) -> Vec<Vec<String>> {
+    let at = html.find(&format!("<section id=\"{section}\">")).unwrap_or_else(|| panic!("no section {section}"));
+    let part = &html[at..];
+    let part = &part[..part.find("</section>").unwrap()];
+    part.match_indices(&format!("<tr><td>{first}</td>"))
+        .map(|(start, _)| {
+            let row = &part[start + "<tr><td>".len()..];
+            row[..row.find("</td></tr>").unwrap()].split("</td><td>").map(str::to_string).collect()
+        })
+        .collect()
+}
+
+/// The PROV agent a relation of `kind` ties `entity` to, with its label.
+fn attributed_to(prov: &Value, entity: &str) -> Vec<(String, String)> {
+    prov["wasAttributedTo"]
+        .as_object()
+        .map(|rels| {
+            rels.values()
+                .filter(|r| r["prov:entity"] == entity)
+                .filter_map(|r| r["prov:agent"].as_str())
+                .map(|a| (a.to_string(), prov["agent"][a]["prov:label"].as_str().unwrap_or_default().to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn prov_and_the_report_carry_gallery_dl_provenance() {
+    let c = Cat::new();
+    let src = media::make_mp4(&c.work("src"), "src.mp4", 1, 320, 240, None);
+    let (_, meta) = tools::gallerydl(&src, &c.work("gdl"));
+    let r = c.json(&["add", s(&c.work("gdl")), "--media-analysis", "off"]);
+    let v = registered(&r)[0];
+    let (e, f) = (v["evidence"].as_str().unwrap(), v["file"].as_str().unwrap());
+    let url = "https://x.com/harbourwatch/status/1768000000000000042";
+    let (prov, html) = prov_and_report(&c);
+
+    let ent = &prov["entity"][format!("cat:{e}")];
+    assert_eq!(ent["evcat:platform"], "x", "{ent}");
+    assert_eq!(ent["evcat:source_url"], url);
+    assert_eq!(ent["evcat:platform_id"], "1768000000000000042");
+    assert_eq!(ent["evcat:author_id"], "1500000000000000001");
+    assert_eq!(ent["evcat:posted_at"], "2026-03-14T13:52:00Z");
+    let sources = ent["evcat:sources"].as_str().unwrap();
+    for field in ["platform", "source_url", "author_handle", "author_id", "platform_id", "posted_at"] {
+        assert!(sources.contains(&format!("{field}=sidecar")), "{field}: {sources}");
+    }
+    assert_eq!(
+        attributed_to(&prov, &format!("cat:{e}")),
+        vec![("cat:author-x-harbourwatch".to_string(), "harbourwatch".to_string())]
+    );
+    let act = &prov["activity"][format!("cat:acquisition-{f}")];
+    assert_eq!(act["evcat:tool"], "gallery-dl", "{act}");
+    assert_eq!(act["evcat:method"], "download");
+    assert_eq!(act["evcat:record_format"], "gallery-dl metadata");
+    assert_eq!(act["evcat:record_file"], "1768000000000000042_1.mp4.json");
+    assert_eq!(act["evcat:record_sha256"], sha256sum(&meta));
+    assert_eq!(act["evcat:record_category"], "twitter");
+    assert_eq!(act["evcat:record_subcategory"], "tweet");
+    assert!(act["evcat:sources"].as_str().unwrap().contains("tool=sidecar"), "{act}");
+
+    let row = &report_rows(&html, "provenance", e)[0];
+    let src_tag = " <span class=\"src\">[sidecar]</span>";
+    assert_eq!(row[4], format!("x{src_tag}"), "platform: {row:?}");
+    assert_eq!(row[5], format!("<a href=\"{url}\" rel=\"noopener noreferrer\">{url}</a>{src_tag}"), "url");
+    assert_eq!(row[6], format!("harbourwatch{src_tag} (id 1500000000000000001{src_tag})"), "author");
+    assert_eq!(row[7], format!("2026-03-14T13:52:00Z{src_tag}"), "posted");
+    let (file_row, rec) = match &report_rows(&html, "provenance", f)[..] {
+        [file_row, rec] => (file_row.clone(), rec.clone()),
+        other => panic!("want the file's row and its record's: {other:?}"),
+    };
+    assert_eq!(file_row[9], "download / gallery-dl", "by / method / tool: {file_row:?}");
+    assert_eq!(
+        rec[1],
+        format!("gallery-dl metadata (1768000000000000042_1.mp4.json, <code>{}</code>)", sha256sum(&meta))
+    );
+    assert!(rec[2].contains("category: twitter<br>") && rec[2].contains("subcategory: tweet<br>"), "{rec:?}");
+}
+
+#[test]
+fn prov_and_the_report_carry_auto_archiver_provenance() {
+    let c = Cat::new();
+    let dir = auto_archiver_folder(&c, "");
+    let r = c.json(&["add", s(&dir), "--media-analysis", "off"]);
+    let v = registered(&r)[0];
+    let (e, f) = (v["evidence"].as_str().unwrap(), v["file"].as_str().unwrap());
+    let url = "https://t.me/quaynews/412";
+    let (prov, html) = prov_and_report(&c);
+
+    let ent = &prov["entity"][format!("cat:{e}")];
+    assert_eq!(ent["evcat:platform"], "telegram", "{ent}");
+    assert_eq!(ent["evcat:source_url"], url);
+    assert_eq!(ent["evcat:posted_at"], "2026-03-14T13:52:00Z");
+    assert_eq!(ent["prov:label"], "Barrier at the quay");
+    assert_eq!(
+        attributed_to(&prov, &format!("cat:{e}")),
+        vec![("cat:author-telegram-Quay_News".to_string(), "Quay News".to_string())]
+    );
+    let act = &prov["activity"][format!("cat:acquisition-{f}")];
+    assert_eq!(act["evcat:tool"], "auto-archiver", "{act}");
+    assert_eq!(act["evcat:method"], "archive");
+    assert_eq!(act["prov:startTime"], "2026-03-15T08:00:01.123456Z", "auto-archiver's _processed_at");
+    assert_eq!(act["evcat:record_format"], "auto-archiver metadata.json");
+    assert_eq!(act["evcat:record_file"], "metadata.json");
+    assert_eq!(act["evcat:record_sha256"], sha256sum(&dir.join("metadata.json")));
+    assert_eq!(act["evcat:record_recorded_hash"], format!("SHA-256:{}", sha256sum(&dir.join("quay.mp4"))));
+    assert_eq!(act["evcat:record_recorded_hash_check"], "verified");
+    assert_eq!(act["evcat:record_status"], "telegram: success");
+
+    let row = &report_rows(&html, "provenance", e)[0];
+    let src_tag = " <span class=\"src\">[sidecar]</span>";
+    assert_eq!(row[3], format!("Barrier at the quay{src_tag}"), "title: {row:?}");
+    assert_eq!(row[4], format!("telegram{src_tag}"), "platform");
+    assert_eq!(row[5], format!("<a href=\"{url}\" rel=\"noopener noreferrer\">{url}</a>{src_tag}"), "url");
+    assert_eq!(row[6], format!("Quay News{src_tag}"), "author");
+    let (file_row, rec) = match &report_rows(&html, "provenance", f)[..] {
+        [file_row, rec] => (file_row.clone(), rec.clone()),
+        other => panic!("want the file's row and its record's: {other:?}"),
+    };
+    assert_eq!(file_row[8], "2026-03-15T08:00:01.123456Z", "acquired: {file_row:?}");
+    assert_eq!(file_row[9], "archive / auto-archiver", "by / method / tool");
+    assert!(rec[1].starts_with("auto-archiver metadata.json (metadata.json, <code>"), "{rec:?}");
+    assert!(
+        rec[2].contains("recorded_hash_check: verified<br>") && rec[2].contains("status: telegram: success<br>"),
+        "{rec:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------

@@ -14,7 +14,7 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::sidecar::{self, SidecarFacts, SidecarFormat, MAX_SIDECAR_BYTES};
+use super::sidecar::{self, SidecarFacts, SidecarFormat, XzError, MAX_SIDECAR_BYTES};
 use crate::catalog::evidence::{Provenance, ProvenanceField, Source};
 use crate::catalog::files::{Acquisition, AcquisitionRecord, RecordFile};
 use crate::error::{Error, Result};
@@ -50,7 +50,7 @@ pub fn pair(paths: &[PathBuf]) -> (Vec<Option<SidecarRef>>, HashSet<PathBuf>) {
 
 fn sidecar_of(media: &Path, listed_by_dir: &mut HashMap<PathBuf, Vec<String>>) -> Option<SidecarRef> {
     let name = media.file_name()?.to_str()?;
-    if name.ends_with(".json") {
+    if name.ends_with(".json") || name.ends_with(".json.xz") {
         return None;
     }
     let dir = media.parent().unwrap_or(Path::new(""));
@@ -61,7 +61,10 @@ fn sidecar_of(media: &Path, listed_by_dir: &mut HashMap<PathBuf, Vec<String>>) -
             continue;
         }
         let claims = match format {
-            // A plain NAME.json is Instaloader's only if it says so.
+            // A plain NAME.json is Instaloader's only if it says so; NAME.json.xz
+            // beside NAME.EXT is Instaloader's by name (no other tool writes
+            // it), so a broken or oversized one fails the pair, by name.
+            SidecarFormat::Instaloader if candidate.ends_with(".xz") => true,
             SidecarFormat::Instaloader => read_capped(&path).is_ok_and(|b| sidecar::is_instaloader(&b)),
             // metadata.json covers the media it lists.
             SidecarFormat::AutoArchiver => listed_by_dir
@@ -92,9 +95,61 @@ pub fn read_capped(path: &Path) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// Parse the sidecar bytes of `media_name`, naming the sidecar in the error.
+/// The attachment name and mime type yt-dlp's `--embed-info-json` gives the
+/// info.json (FFmpegMetadataPP: `-attach INFOJSON -metadata:s:N
+/// mimetype=application/json -metadata:s:N filename=info.json`, for `.mkv`
+/// and `.mka` only; MP4 and WebM get no attachment).
+pub const EMBEDDED_INFO_JSON: (&str, &str) = ("info.json", "application/json");
+
+/// yt-dlp's info.json embedded in a Matroska media file (read at `path`, the
+/// bytes that were hashed), as the facts of a sidecar and the record naming
+/// the attachment; `Ok(None)` when the file is not Matroska or attaches no
+/// info.json. `Err` is a warning for the file: the attachment is there but
+/// unreadable, too large or not a yt-dlp record. The file is the evidence
+/// whatever its attachment says, so it is still registered.
+pub fn embedded(
+    path: &Path,
+    media_type: &str,
+    media_name: &str,
+) -> std::result::Result<Option<(SidecarFacts, RecordFile)>, String> {
+    if !(media_type.ends_with("/x-matroska") || media_type.ends_with("/webm")) {
+        return Ok(None);
+    }
+    let (name, mime) = EMBEDDED_INFO_JSON;
+    let found =
+        crate::media::matroska_attachment(path, |n, m| n == name && m.eq_ignore_ascii_case(mime), MAX_SIDECAR_BYTES)
+            .map_err(|e| format!("the info.json attached to {media_name} could not be read: {e}"))?;
+    let Some(att) = found else { return Ok(None) };
+    let Some(bytes) = att.data else {
+        return Err(format!(
+            "the info.json attached to {media_name} states {} bytes (the limit is {} MB, or the file ends sooner); not read",
+            att.size,
+            MAX_SIDECAR_BYTES >> 20
+        ));
+    };
+    let mut facts = sidecar::parse_embedded(&bytes)
+        .map_err(|e| format!("the info.json attached to {media_name}: {}; its provenance was not taken", e.0))?;
+    facts.fields.insert("embedded_in".into(), format!("{media_name} (Matroska attachment {name}, {mime})"));
+    let (sha, _) = crate::hash::hash_reader(&bytes[..]).map_err(|e| e.to_string())?;
+    Ok(Some((facts, RecordFile { name: att.name, sha256: sha.to_hex() })))
+}
+
+/// Parse the sidecar bytes of `media_name` (decompressed first for a
+/// `.json.xz`), naming the sidecar in the error.
 pub fn parse(sc: &SidecarRef, bytes: &[u8], media_name: &str) -> Result<SidecarFacts> {
-    sidecar::parse(sc.format, bytes, media_name)
+    let unpacked;
+    let json = if sc.path.extension().is_some_and(|e| e == "xz") {
+        unpacked = sidecar::xz_decompress(bytes, MAX_SIDECAR_BYTES).map_err(|e| match e {
+            XzError::TooLarge => Error::DecompressionLimit { path: sc.path.clone(), limit: MAX_SIDECAR_BYTES },
+            XzError::Invalid(why) => {
+                Error::Unsupported { path: sc.path.clone(), reason: format!("{why} (sidecar of {media_name})") }
+            }
+        })?;
+        &unpacked[..]
+    } else {
+        bytes
+    };
+    sidecar::parse(sc.format, json, media_name)
         .map_err(|e| Error::Unsupported { path: sc.path.clone(), reason: format!("{} (sidecar of {media_name})", e.0) })
 }
 
@@ -171,6 +226,8 @@ mod tests {
         let plain = w("notes.json", b"{\"not\": \"instaloader\"}");
         let post = w("2026-03-14_13-52-00_UTC.mp4", b"p");
         let insta = w("2026-03-14_13-52-00_UTC.json", b"{\"node\": {}, \"instaloader\": {\"version\": \"4.16\"}}");
+        let packed_post = w("2026-03-15_08-00-00_UTC.mp4", b"q");
+        let packed = w("2026-03-15_08-00-00_UTC.json.xz", b"claimed by name, read later");
         let paths = vec![
             clip.clone(),
             info.clone(),
@@ -180,13 +237,17 @@ mod tests {
             plain.clone(),
             post,
             insta.clone(),
+            packed_post,
+            packed.clone(),
         ];
         let (found, used) = pair(&paths);
         assert_eq!(found[0], Some(SidecarRef { path: info.clone(), format: SidecarFormat::YtDlp }));
         assert_eq!(found[2], Some(SidecarRef { path: meta.clone(), format: SidecarFormat::GalleryDl }));
         assert_eq!(found[4], None, "a plain NAME.json that is not Instaloader's stays a file of its own");
         assert_eq!(found[6], Some(SidecarRef { path: insta.clone(), format: SidecarFormat::Instaloader }));
-        assert_eq!(used, HashSet::from([info, meta, insta]));
+        assert_eq!(found[8], Some(SidecarRef { path: packed.clone(), format: SidecarFormat::Instaloader }));
+        assert_eq!(found[9], None, "a sidecar is not a media file with a sidecar of its own");
+        assert_eq!(used, HashSet::from([info, meta, insta, packed]));
         assert!(!used.contains(&plain));
     }
 

@@ -1,10 +1,12 @@
 //! Acquisition as archivists do it: the records their tools leave, read as
 //! provenance instead of typed by hand.
 //!
-//! - [`sidecar`]: yt-dlp `.info.json`, gallery-dl and Instaloader metadata,
+//! - [`sidecar`]: yt-dlp `.info.json` (beside the file or embedded in it),
+//!   gallery-dl and Instaloader metadata (`.json` or the default `.json.xz`),
 //!   auto-archiver `metadata.json` (pure parsers, one per format);
-//! - [`attach`]: how `add` pairs media files with their sidecars and merges
-//!   a sidecar's facts with what the person gave;
+//! - [`attach`]: how `add` pairs media files with their sidecars (or finds
+//!   the info.json attached to a Matroska file) and merges a sidecar's facts
+//!   with what the person gave;
 //! - [`wacz`]: WACZ web captures: package verification, pages, the archived
 //!   media in their WARCs (and extracting it as files derived from the WACZ).
 //!

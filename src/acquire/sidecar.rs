@@ -4,7 +4,9 @@
 //! | tool | sidecar of `NAME.EXT` | fields taken |
 //! |---|---|---|
 //! | yt-dlp (`--write-info-json`) | `NAME.info.json` | `webpage_url` (else `original_url`) → url; `extractor_key` → platform; `id` → platform id; `uploader` / `uploader_id` / `channel` → author (and `uploader_id`, else `channel_id`, → author id); `timestamp` (else `upload_date`) → posted at; `title`; `description`; `epoch` → acquired at; `_version.version` → tool `yt-dlp VERSION`; kept as record fields: `original_url`, `live_status`, `was_live`, `uploader`, `uploader_id`, `channel`, `channel_id`, `extractor_key`, `upload_date`; `duration`, `width`, `height` cross-checked against the file |
+//! | yt-dlp (`--embed-info-json`, `.mkv`/`.mka` only) | none: a Matroska attachment `info.json` (`application/json`) inside the file ([`parse_embedded`], found by `attach::embedded`) | as the `.info.json`, without the `_filename` check; the record names the attachment and adds `embedded_in` |
 //! | gallery-dl (`--write-metadata`) | `NAME.EXT.json` | `category` → platform; the extractor's post id (`tweet_id`, `post_id`, `shortcode`, `id`) → platform id; `author`/`user`/`owner` `.name` (else `username`) → author, their `.id` → author id; `date` → posted at; `content`/`description`/`title`; kept: `category`, `subcategory`, `num`, `count`, the post URL keys; `width`/`height`/`duration` cross-checked |
+//! | Instaloader (default, compressed) | `NAME.json.xz` (xz, check NONE, as `save_structure_to_file` writes it; decompressed by [`xz_decompress`], at most [`MAX_SIDECAR_BYTES`]) | as `NAME.json` below |
 //! | Instaloader (`--no-compress-json`) | `NAME.json` | `node.shortcode` → platform id and url; `node.owner.username`/`.id` → author / author id; `node.taken_at_timestamp` → posted at; the first caption → description; `instaloader.version` → tool; `node.dimensions` and `node.video_duration` cross-checked |
 //! | auto-archiver (`metadata.json`) | `metadata.json` in the folder, naming the media in `media[].filename` | `metadata.url` → url (platform from its host); `metadata.title`; `metadata.content` → description; `metadata.author` → author; `metadata.timestamp` → posted at; `metadata._processed_at` → acquired at; kept: `status`; each `media[].properties.hash` (`SHA-256:HEX`) verified against the bytes |
 //!
@@ -20,6 +22,10 @@ use crate::catalog::evidence::{Platform, Provenance};
 
 /// Sidecars larger than this are not read (real ones are kilobytes to a few MB).
 pub const MAX_SIDECAR_BYTES: u64 = 64 << 20;
+
+/// liblzma's memory limit when decoding a `.json.xz`: the dictionary of xz's
+/// largest preset (9: 64 MiB) fits; Instaloader's (preset 6) is 8 MiB.
+const XZ_MEMLIMIT: u64 = 80 << 20;
 
 /// Which tool wrote a sidecar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -51,6 +57,8 @@ impl SidecarFormat {
         let stem = media_name.rsplit_once('.').map_or(media_name, |(s, _)| s);
         if sidecar_name.strip_suffix(".info.json") == Some(stem) {
             Some(SidecarFormat::YtDlp)
+        } else if sidecar_name.strip_suffix(".json.xz") == Some(stem) {
+            Some(SidecarFormat::Instaloader)
         } else if sidecar_name.strip_suffix(".json") == Some(media_name) {
             Some(SidecarFormat::GalleryDl)
         } else if sidecar_name.strip_suffix(".json") == Some(stem) {
@@ -64,7 +72,13 @@ impl SidecarFormat {
     /// order of preference.
     pub fn candidates(media_name: &str) -> Vec<String> {
         let stem = media_name.rsplit_once('.').map_or(media_name, |(s, _)| s);
-        vec![format!("{stem}.info.json"), format!("{media_name}.json"), format!("{stem}.json"), "metadata.json".into()]
+        vec![
+            format!("{stem}.info.json"),
+            format!("{media_name}.json"),
+            format!("{stem}.json.xz"),
+            format!("{stem}.json"),
+            "metadata.json".into(),
+        ]
     }
 }
 
@@ -119,11 +133,49 @@ pub fn parse(format: SidecarFormat, bytes: &[u8], media_name: &str) -> Parsed {
         return err(format!("not a {format} sidecar: a JSON {} instead of an object", kind_of(&v)));
     }
     match format {
-        SidecarFormat::YtDlp => ytdlp(&v, media_name),
+        SidecarFormat::YtDlp => ytdlp(&v, Some(media_name)),
         SidecarFormat::GalleryDl => gallerydl(&v, media_name),
         SidecarFormat::Instaloader => instaloader(&v),
         SidecarFormat::AutoArchiver => autoarchiver(&v, media_name),
     }
+}
+
+/// Parse the yt-dlp info.json embedded in a media file by `--embed-info-json`.
+/// Its `_filename` is not checked against the file's name: the record is
+/// inside the bytes it describes, and a renamed file keeps it.
+pub fn parse_embedded(bytes: &[u8]) -> Parsed {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(v) if v.is_object() => ytdlp(&v, None),
+        Ok(v) => err(format!("not a yt-dlp info.json: a JSON {} instead of an object", kind_of(&v))),
+        Err(e) => err(format!("not a yt-dlp info.json: not JSON ({e})")),
+    }
+}
+
+/// Why an xz-compressed sidecar was not decompressed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum XzError {
+    /// More than the limit asked for: refused, having held at most `limit + 1` bytes.
+    TooLarge,
+    /// Not an xz stream, corrupt, or needing more than liblzma's memory limit.
+    Invalid(String),
+}
+
+/// Decompress one xz stream (`bytes`, e.g. Instaloader's `.json.xz`) to at
+/// most `limit` bytes. Streaming, so a bomb costs `limit` bytes of output and
+/// liblzma's dictionary (capped by [`XZ_MEMLIMIT`]), never its stated size.
+pub fn xz_decompress(bytes: &[u8], limit: u64) -> Result<Vec<u8>, XzError> {
+    use std::io::Read;
+    let stream = xz2::stream::Stream::new_stream_decoder(XZ_MEMLIMIT, 0)
+        .map_err(|e| XzError::Invalid(format!("cannot start the xz decoder: {e}")))?;
+    let mut out = Vec::new();
+    xz2::read::XzDecoder::new_stream(bytes, stream)
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|e| XzError::Invalid(format!("not xz-compressed data ({e})")))?;
+    if out.len() as u64 > limit {
+        return Err(XzError::TooLarge);
+    }
+    Ok(out)
 }
 
 /// The media file names an auto-archiver `metadata.json` lists (base names).
@@ -256,7 +308,7 @@ fn stem_of(name: &str) -> &str {
     name.rsplit_once('.').map_or(name, |(s, _)| s)
 }
 
-fn ytdlp(v: &Value, media_name: &str) -> Parsed {
+fn ytdlp(v: &Value, media_name: Option<&str>) -> Parsed {
     if v.get("_type").and_then(Value::as_str).is_some_and(|t| t != "video") {
         return err(format!("a yt-dlp {} record, not one video's", v["_type"].as_str().unwrap_or("?")));
     }
@@ -265,7 +317,7 @@ fn ytdlp(v: &Value, media_name: &str) -> Parsed {
     }
     // `_filename`/`filename` name the output; a post-processor may have
     // changed the extension since (remux, merge), so compare stems.
-    if let Some(named) = first(v, &["_filename", "filename"]).map(|f| base_name(&f)) {
+    if let (Some(named), Some(media_name)) = (first(v, &["_filename", "filename"]).map(|f| base_name(&f)), media_name) {
         if stem_of(&named) != stem_of(media_name) {
             return err(format!("names the file {named:?}, not {media_name:?}"));
         }

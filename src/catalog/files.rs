@@ -102,7 +102,8 @@ pub struct AcquisitionRecord {
     /// `yt-dlp info.json`, `gallery-dl metadata`, `auto-archiver metadata.json`,
     /// `instaloader metadata`, `bagit`.
     pub format: String,
-    /// The file the record was read from, when it is one of its own.
+    /// The file the record was read from, when it is one of its own (or,
+    /// for an embedded info.json, the attachment's name and bytes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record: Option<RecordFile>,
     /// Field name (as the tool names it) -> value.

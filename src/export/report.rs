@@ -366,7 +366,7 @@ pub fn render(cat: &Catalog, sel: &Selection, scope: Scope) -> Result<(String, V
             e.status,
             opt(&e.title, "title"),
             opt(&e.platform, "platform"),
-            e.source_url.as_deref().map(url_html).unwrap_or_default(),
+            e.source_url.as_deref().map(|u| url_html(u) + &src("source_url")).unwrap_or_default(),
             opt(&e.author_handle, "author_handle")
                 + &e.author_id.as_deref().map(|i| format!(" (id {}{})", esc(i), src("author_id"))).unwrap_or_default(),
             opt(&e.posted_at, "posted_at")

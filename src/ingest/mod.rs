@@ -21,7 +21,7 @@ use crate::acquire::sidecar::SidecarFacts;
 use crate::acquire::wacz;
 use crate::analysis::AnalysisOptions;
 use crate::catalog::evidence::{Provenance, Source};
-use crate::catalog::files::{Acquisition, Placement, Storage};
+use crate::catalog::files::{Acquisition, Placement, RecordFile, Storage};
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::hash::{hash_reader, Sha256};
@@ -279,16 +279,21 @@ struct PreparedCapture {
     extracted: Vec<(usize, Prepared)>,
 }
 
-/// A media file's sidecar: its own bytes (registered as a file) and its facts.
+/// A media file's sidecar: its facts, the record they were read from and,
+/// for a sidecar beside the file, its own bytes (registered as a file).
 struct PreparedSidecar {
-    file: Box<Prepared>,
+    /// `None` when the record is embedded in the media file itself.
+    file: Option<Box<Prepared>>,
     facts: SidecarFacts,
+    record: RecordFile,
+    /// How `add` reports where the provenance came from.
+    label: &'static str,
 }
 
 impl Prepared {
     fn staged(&self) -> impl Iterator<Item = &Staged> {
         let extracted = self.capture.iter().flat_map(|c| c.extracted.iter().filter_map(|(_, p)| p.staged.as_ref()));
-        self.staged.iter().chain(self.sidecar.as_ref().and_then(|s| s.file.staged.as_ref())).chain(extracted)
+        self.staged.iter().chain(self.sidecar.as_ref().and_then(|s| s.file.as_ref()?.staged.as_ref())).chain(extracted)
     }
 }
 
@@ -309,11 +314,20 @@ fn prepare(c: &Candidate, cat_store: &crate::store::Store, opts: &AddOptions) ->
             return Err(e);
         }
     }
-    let Some(sc) = &c.sidecar else { return Ok(media) };
+    let Some(sc) = &c.sidecar else {
+        with_embedded(&mut media, cat_store);
+        return Ok(media);
+    };
     let sidecar = prepare_one(&sc.path, cat_store, in_place).and_then(|file| {
         let name = media.placement.original_name.clone().unwrap_or_default();
         match attach::read_capped(&file.probe_path(cat_store)).and_then(|bytes| attach::parse(sc, &bytes, &name)) {
-            Ok(facts) => Ok(PreparedSidecar { file: Box::new(file), facts }),
+            Ok(facts) => {
+                let record = RecordFile {
+                    name: file.placement.original_name.clone().unwrap_or_default(),
+                    sha256: file.placement.sha256.to_hex(),
+                };
+                Ok(PreparedSidecar { file: Some(Box::new(file)), label: facts.format.as_str(), facts, record })
+            }
             Err(e) => {
                 if let Some(st) = &file.staged {
                     cat_store.discard(st);
@@ -334,6 +348,23 @@ fn prepare(c: &Candidate, cat_store: &crate::store::Store, opts: &AddOptions) ->
             media.staged().for_each(|st| cat_store.discard(st));
             Err(e)
         }
+    }
+}
+
+/// A media file with no sidecar beside it may carry its record inside:
+/// yt-dlp's `--embed-info-json` attaches the info.json to MKV/MKA files. Read
+/// from the hashed bytes; a broken attachment is a warning, not a refusal
+/// (the file is the evidence, and no sidecar of its own can be left out).
+fn with_embedded(media: &mut Prepared, cat_store: &crate::store::Store) {
+    let name = media.placement.original_name.clone().unwrap_or_default();
+    match attach::embedded(&media.probe_path(cat_store), &media.facts.media_type, &name) {
+        Ok(Some((facts, record))) => {
+            let from = format!("the info.json attached to {name}");
+            media.facts.warnings.extend(crate::acquire::sidecar::cross_check(&facts.expect, &media.facts, &from));
+            media.sidecar = Some(PreparedSidecar { file: None, facts, record, label: "yt-dlp info.json (embedded)" });
+        }
+        Ok(None) => {}
+        Err(warning) => media.facts.warnings.push(warning),
     }
 }
 

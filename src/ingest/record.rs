@@ -74,11 +74,7 @@ pub(super) fn record_one(w: &mut crate::catalog::Writer<'_>, p: Prepared, opts: 
     let mut warnings = p.facts.warnings.clone();
     let acquisition = match sidecar {
         Some(s) => {
-            let record = RecordFile {
-                name: s.file.placement.original_name.clone().unwrap_or_default(),
-                sha256: s.file.placement.sha256.to_hex(),
-            };
-            let (acq, w) = attach::acquisition(&opts.acquisition, &s.facts, record, &sha_hex);
+            let (acq, w) = attach::acquisition(&opts.acquisition, &s.facts, s.record.clone(), &sha_hex);
             warnings.extend(w);
             acq
         }
@@ -102,14 +98,14 @@ pub(super) fn record_one(w: &mut crate::catalog::Writer<'_>, p: Prepared, opts: 
         size: p.placement.size,
         media_type: p.facts.media_type.clone(),
         warnings,
-        sidecar: sidecar.map(|s| s.facts.format.as_str()),
+        sidecar: sidecar.map(|s| s.label),
         sidecar_of: None,
         new_capture,
         extracted_from: None,
         capture: None,
     }];
-    if let Some(s) = p.sidecar {
-        items.extend(record_sidecar(w, *s.file, file, evidence_id, &acquisition)?);
+    if let Some(sc_file) = p.sidecar.and_then(|s| s.file) {
+        items.extend(record_sidecar(w, *sc_file, file, evidence_id, &acquisition)?);
     }
     if let Some(pc) = p.capture {
         let wacz_record = RecordFile {

@@ -3,7 +3,9 @@
 //! (codec IDs, frame size, frame rate) and `Tags` are read into memory when
 //! small enough; the walk stops at the first `Cluster` (the media data) and
 //! then seeks only to what the `SeekHead` says lies beyond it (mkvmerge puts
-//! `Tags` at the end). Our own parser because the crates read more than
+//! `Tags` at the end). [`attachment`] uses the same walk to find one
+//! attached file (yt-dlp's embedded info.json) by name and mime type, reading
+//! element headers one at a time and only the wanted FileData. Our own parser because the crates read more than
 //! headers (matroska-demuxer parses every Cue point and allocates any element
 //! size up to the file's length); this one allocates at most `MAX_MASTER`
 //! per element and is fuzzed through `probe_media` and property-tested below.
@@ -20,6 +22,15 @@ const INFO: u32 = 0x1549_a966;
 const TRACKS: u32 = 0x1654_ae6b;
 const TAGS: u32 = 0x1254_c367;
 const CLUSTER: u32 = 0x1f43_b675;
+const ATTACHMENTS: u32 = 0x1941_a469;
+const ATTACHED_FILE: u32 = 0x61a7;
+const FILE_NAME: u32 = 0x466e;
+const FILE_MIME_TYPE: u32 = 0x4660;
+const FILE_DATA: u32 = 0x465c;
+/// Attached files looked at (fonts, covers, an info.json).
+const MAX_ATTACHED: usize = 1024;
+/// Longest FileName / FileMimeType read.
+const MAX_NAME: u64 = 4096;
 /// Largest Info / Tracks / Tags / SeekHead element read.
 const MAX_MASTER: u64 = 16 << 20;
 /// Top-level elements walked before the first Cluster.
@@ -95,73 +106,184 @@ fn text(b: &[u8]) -> String {
 }
 
 pub(super) fn matroska_facts<R: Read + Seek>(r: &mut R, size: u64, facts: &mut MediaFacts) -> io::Result<()> {
-    let mut head = [0u8; 64];
-    let n = read_some(r, &mut head)?;
-    let Some((id, Some(ebml_size), hl)) = header(&head[..n], 0).filter(|h| h.0 == EBML_MAGIC_ID) else {
-        facts.warnings.push("Matroska: unreadable EBML header".into());
-        return Ok(());
-    };
-    debug_assert_eq!(id, EBML_MAGIC_ID);
-    let doc_type = head.get(hl..(hl + ebml_size as usize).min(n)).and_then(|h| find(h, 0x4282)).map(text);
+    let Some(l) = layout(r, size, &mut facts.warnings)? else { return Ok(()) };
     // infer names every EBML file by its first bytes; the DocType says which.
-    match doc_type.as_deref() {
+    match l.doc_type.as_deref() {
         Some("webm") => facts.media_type = "video/webm".into(),
         Some("matroska") => facts.media_type = "video/x-matroska".into(),
         _ => {}
     }
-    // The Segment follows the EBML header.
-    let seg_at = hl as u64 + ebml_size;
-    r.seek(SeekFrom::Start(seg_at))?;
-    let n = read_some(r, &mut head)?;
-    let Some((SEGMENT, seg_size, shl)) = header(&head[..n], 0) else {
-        facts.warnings.push("Matroska: no Segment after the EBML header".into());
-        return Ok(());
-    };
-    let data = seg_at + shl as u64;
-    let seg_end = seg_size.and_then(|s| data.checked_add(s)).map_or(size, |e| e.min(size));
-    let mut pos = data;
     let mut seen: Vec<u32> = Vec::new();
-    let mut later: Vec<(u32, u64)> = Vec::new();
     let mut parsed = Parsed::default();
-    for _ in 0..MAX_TOP {
-        if pos >= seg_end {
-            break;
-        }
-        r.seek(SeekFrom::Start(pos))?;
-        let n = read_some(r, &mut head)?;
-        let Some((id, el_size, hl)) = header(&head[..n], 0) else { break };
-        if id == CLUSTER || el_size.is_none() {
-            break;
-        }
-        let el_size = el_size.unwrap_or(0);
-        if matches!(id, SEEK_HEAD | INFO | TRACKS | TAGS) && !seen.contains(&id) {
-            if let Some(buf) = read_element(r, pos + hl as u64, el_size, seg_end, facts)? {
-                if id == SEEK_HEAD {
-                    later.extend(seek_entries(&buf).into_iter().map(|(i, p)| (i, data.saturating_add(p))));
-                } else {
-                    parsed.element(id, &buf);
-                }
-                seen.push(id);
-            }
-        }
-        let Some(next) = (pos + hl as u64).checked_add(el_size) else { break };
-        pos = next;
-    }
-    for (id, at) in later {
-        if !matches!(id, INFO | TRACKS | TAGS) || seen.contains(&id) || at >= seg_end {
-            continue;
-        }
-        r.seek(SeekFrom::Start(at))?;
-        let n = read_some(r, &mut head)?;
-        if let Some((hid, Some(el_size), hl)) = header(&head[..n], 0).filter(|h| h.0 == id) {
-            if let Some(buf) = read_element(r, at + hl as u64, el_size, seg_end, facts)? {
-                parsed.element(hid, &buf);
+    for &(id, at, len) in &l.elements {
+        if matches!(id, INFO | TRACKS | TAGS) && !seen.contains(&id) {
+            if let Some(buf) = read_bounded(r, at, len, l.end, &mut facts.warnings)? {
+                parsed.element(id, &buf);
                 seen.push(id);
             }
         }
     }
     parsed.record(facts);
     Ok(())
+}
+
+/// Where a Matroska file's top-level elements are.
+struct Layout {
+    doc_type: Option<String>,
+    /// End of the Segment (or of the file, if sooner).
+    end: u64,
+    /// (id, payload position, payload size) of each top-level element before
+    /// the first Cluster, then of those the SeekHead places beyond it.
+    elements: Vec<(u32, u64, u64)>,
+}
+
+/// Walk the EBML header and the Segment's top-level elements up to the first
+/// Cluster, then follow the SeekHead; `None` (with a warning) if the file is
+/// not a readable Matroska file.
+fn layout<R: Read + Seek>(r: &mut R, size: u64, warnings: &mut Vec<String>) -> io::Result<Option<Layout>> {
+    let mut head = [0u8; 64];
+    r.seek(SeekFrom::Start(0))?;
+    let n = read_some(r, &mut head)?;
+    let Some((_, Some(ebml_size), hl)) = header(&head[..n], 0).filter(|h| h.0 == EBML_MAGIC_ID) else {
+        warnings.push("Matroska: unreadable EBML header".into());
+        return Ok(None);
+    };
+    let doc_type = head
+        .get(hl..(hl as u64).saturating_add(ebml_size).min(n as u64) as usize)
+        .and_then(|h| find(h, 0x4282))
+        .map(text);
+    // The Segment follows the EBML header.
+    let seg_at = (hl as u64).saturating_add(ebml_size);
+    r.seek(SeekFrom::Start(seg_at))?;
+    let n = read_some(r, &mut head)?;
+    let Some((SEGMENT, seg_size, shl)) = header(&head[..n], 0) else {
+        warnings.push("Matroska: no Segment after the EBML header".into());
+        return Ok(None);
+    };
+    let data = seg_at + shl as u64;
+    let end = seg_size.and_then(|s| data.checked_add(s)).map_or(size, |e| e.min(size));
+    let mut pos = data;
+    let mut elements = Vec::new();
+    let mut later: Vec<(u32, u64)> = Vec::new();
+    let mut seek_head_read = false;
+    for _ in 0..MAX_TOP {
+        if pos >= end {
+            break;
+        }
+        r.seek(SeekFrom::Start(pos))?;
+        let n = read_some(r, &mut head)?;
+        let Some((id, Some(el_size), hl)) = header(&head[..n], 0) else { break };
+        if id == CLUSTER {
+            break;
+        }
+        let at = pos + hl as u64;
+        elements.push((id, at, el_size));
+        if id == SEEK_HEAD && !seek_head_read {
+            if let Some(buf) = read_bounded(r, at, el_size, end, warnings)? {
+                later.extend(seek_entries(&buf).into_iter().map(|(i, p)| (i, data.saturating_add(p))));
+                seek_head_read = true;
+            }
+        }
+        let Some(next) = at.checked_add(el_size) else { break };
+        pos = next;
+    }
+    for (id, at) in later {
+        if at >= end {
+            continue;
+        }
+        r.seek(SeekFrom::Start(at))?;
+        let n = read_some(r, &mut head)?;
+        if let Some((hid, Some(el_size), hl)) = header(&head[..n], 0).filter(|h| h.0 == id) {
+            let payload = at + hl as u64;
+            if !elements.iter().any(|&(_, p, _)| p == payload) {
+                elements.push((hid, payload, el_size));
+            }
+        }
+    }
+    Ok(Some(Layout { doc_type, end, elements }))
+}
+
+/// A file attached to a Matroska file (`Attachments/AttachedFile`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub name: String,
+    pub mime_type: String,
+    /// FileData's size as the file states it.
+    pub size: u64,
+    /// FileData, when at most the `max` asked for.
+    pub data: Option<Vec<u8>>,
+}
+
+/// The first attachment of a Matroska file that `wanted(name, mime type)`
+/// accepts, its data read when at most `max` bytes. Only the attachments'
+/// headers are read until one is wanted, so fonts and cover art cost a seek
+/// each; `Ok(None)` when the file is not Matroska or attaches nothing wanted.
+pub fn attachment<R: Read + Seek>(
+    r: &mut R,
+    size: u64,
+    wanted: impl Fn(&str, &str) -> bool,
+    max: u64,
+) -> io::Result<Option<Attachment>> {
+    let mut warnings = Vec::new();
+    let Some(l) = layout(r, size, &mut warnings)? else { return Ok(None) };
+    for &(_, at, len) in l.elements.iter().filter(|e| e.0 == ATTACHMENTS) {
+        let end = at.saturating_add(len).min(l.end);
+        for (fid, fat, flen) in child_headers(r, at, end, MAX_ATTACHED)? {
+            if fid != ATTACHED_FILE {
+                continue;
+            }
+            let fend = fat.saturating_add(flen).min(end);
+            let (mut name, mut mime, mut data) = (String::new(), String::new(), None);
+            for (cid, cat, clen) in child_headers(r, fat, fend, 64)? {
+                match cid {
+                    FILE_NAME | FILE_MIME_TYPE if clen <= MAX_NAME => {
+                        let Some(b) = read_bounded(r, cat, clen, fend, &mut warnings)? else { continue };
+                        if cid == FILE_NAME {
+                            name = text(&b)
+                        } else {
+                            mime = text(&b)
+                        }
+                    }
+                    FILE_DATA => data = Some((cat, clen)),
+                    _ => {}
+                }
+            }
+            let Some((dat, dlen)) = data else { continue };
+            if !wanted(&name, &mime) {
+                continue;
+            }
+            let data = if dlen <= max {
+                r.seek(SeekFrom::Start(dat))?;
+                let mut buf = Vec::new();
+                (&mut *r).take(dlen).read_to_end(&mut buf)?;
+                // A FileData cut short by the end of the file is not the attachment.
+                (buf.len() as u64 == dlen).then_some(buf)
+            } else {
+                None
+            };
+            return Ok(Some(Attachment { name, mime_type: mime, size: dlen, data }));
+        }
+    }
+    Ok(None)
+}
+
+/// The headers of the elements between `start` and `end`, read one at a
+/// time (the payloads stay on disk): (id, payload position, payload size).
+/// Stops at an unknown size, an element running past `end`, or `limit` elements.
+fn child_headers<R: Read + Seek>(r: &mut R, start: u64, end: u64, limit: usize) -> io::Result<Vec<(u32, u64, u64)>> {
+    let mut out = Vec::new();
+    let mut pos = start;
+    let mut head = [0u8; 12];
+    while pos < end && out.len() < limit {
+        r.seek(SeekFrom::Start(pos))?;
+        let n = read_some(r, &mut head)?;
+        let Some((id, Some(len), hl)) = header(&head[..n], 0) else { break };
+        let at = pos + hl as u64;
+        let Some(next) = at.checked_add(len).filter(|&e| e <= end) else { break };
+        out.push((id, at, len));
+        pos = next;
+    }
+    Ok(out)
 }
 
 const EBML_MAGIC_ID: u32 = 0x1a45_dfa3;
@@ -177,15 +299,16 @@ fn read_some<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     Ok(n)
 }
 
-fn read_element<R: Read + Seek>(
+/// The `len` bytes at `at`, if at most [`MAX_MASTER`] and inside the Segment.
+fn read_bounded<R: Read + Seek>(
     r: &mut R,
     at: u64,
     len: u64,
     end: u64,
-    facts: &mut MediaFacts,
+    warnings: &mut Vec<String>,
 ) -> io::Result<Option<Vec<u8>>> {
     if len > MAX_MASTER || at.saturating_add(len) > end {
-        facts.warnings.push(format!("Matroska: element at byte {at} claims {len} bytes; not read"));
+        warnings.push(format!("Matroska: element at byte {at} claims {len} bytes; not read"));
         return Ok(None);
     }
     r.seek(SeekFrom::Start(at))?;
@@ -383,6 +506,46 @@ mod tests {
         assert!(f.warnings.is_empty(), "{:?}", f.warnings);
     }
 
+    fn attached(name: &str, mime: &str, data: &[u8]) -> Vec<u8> {
+        el(
+            ATTACHED_FILE,
+            &[el(FILE_NAME, name.as_bytes()), el(FILE_MIME_TYPE, mime.as_bytes()), el(FILE_DATA, data)].concat(),
+        )
+    }
+
+    /// A file attaching a cover and an info.json, as yt-dlp's ffmpeg call leaves it.
+    fn with_attachments(files: &[Vec<u8>]) -> Vec<u8> {
+        let seg = [el(INFO, &el(0x4d80, b"Lavf59")), el(ATTACHMENTS, &files.concat()), el(CLUSTER, &[0; 16])].concat();
+        [el(EBML_MAGIC_ID, &el(0x4282, b"matroska")), el(SEGMENT, &seg)].concat()
+    }
+
+    fn json_attachment(b: &[u8], max: u64) -> Option<Attachment> {
+        attachment(&mut Cursor::new(b), b.len() as u64, |n, m| n == "info.json" && m == "application/json", max)
+            .unwrap()
+    }
+
+    #[test]
+    fn finds_the_wanted_attachment_past_others() {
+        let f = with_attachments(&[
+            attached("cover.jpg", "image/jpeg", &[0xff; 300]),
+            attached("info.json", "application/json", b"{}"),
+        ]);
+        let a = json_attachment(&f, 1024).unwrap();
+        assert_eq!(
+            (a.name.as_str(), a.mime_type.as_str(), a.size, a.data.as_deref()),
+            ("info.json", "application/json", 2, Some(&b"{}"[..]))
+        );
+        // Above the cap: found, size stated, not read.
+        let big = with_attachments(&[attached("info.json", "application/json", &[b' '; 5000])]);
+        let a = json_attachment(&big, 4096).unwrap();
+        assert_eq!((a.size, a.data), (5000, None));
+        // Cut short by the end of the file: the element runs past its parent, so it is not listed.
+        let cut = &big[..big.len() - 2000];
+        assert_eq!(json_attachment(cut, 1 << 20), None);
+        assert_eq!(json_attachment(&file(), 1024), None, "no attachments");
+        assert_eq!(json_attachment(&with_attachments(&[attached("info.json", "text/plain", b"{}")]), 1024), None);
+    }
+
     #[test]
     fn vints() {
         assert_eq!(vint(&[0x81], 0, false), Some((1, 1)));
@@ -406,6 +569,12 @@ mod tests {
             flipped[i] ^= bytes.first().copied().unwrap_or(0xff);
             let _ = matroska_facts(&mut Cursor::new(&flipped), flipped.len() as u64, &mut f);
             let _ = children(&bytes);
+            let att = with_attachments(&[attached("info.json", "application/json", &bytes)]);
+            let mut flipped = att.clone();
+            let i = cut % flipped.len();
+            flipped[i] ^= bytes.first().copied().unwrap_or(0xff);
+            let _ = attachment(&mut Cursor::new(&flipped), flipped.len() as u64, |_, _| true, 1 << 20);
+            let _ = attachment(&mut Cursor::new(&data), data.len() as u64, |_, _| true, 1 << 20);
         }
     }
 }

@@ -29,6 +29,7 @@ mod riff;
 mod xmp;
 
 pub use facts::{disagreements, Disagreement, Fact};
+pub use matroska::Attachment;
 
 /// Bytes read for magic-number sniffing.
 const SNIFF_LEN: usize = 8192;
@@ -172,6 +173,25 @@ fn looks_like_text(head: &[u8]) -> bool {
 pub fn probe_path(path: &Path) -> io::Result<MediaFacts> {
     let f = File::open(path)?;
     probe_reader(BufReader::new(f))
+}
+
+/// The first attachment of the Matroska (MKV, MKA, WebM) file at `path` that
+/// `wanted(file name, mime type)` accepts, its bytes read when at most `max`;
+/// `Ok(None)` for any other file. Bounded like the probe: headers are read
+/// one at a time and nothing larger than `max` is allocated.
+pub fn matroska_attachment(
+    path: &Path,
+    wanted: impl Fn(&str, &str) -> bool,
+    max: u64,
+) -> io::Result<Option<Attachment>> {
+    let mut r = BufReader::new(File::open(path)?);
+    let size = r.seek(SeekFrom::End(0))?;
+    r.seek(SeekFrom::Start(0))?;
+    let mut magic = [0u8; 4];
+    if size < 4 || r.read_exact(&mut magic).is_err() || magic != matroska::EBML_MAGIC {
+        return Ok(None);
+    }
+    matroska::attachment(&mut r, size, wanted, max)
 }
 
 /// Probe any seekable reader (see [`probe_path`]).

@@ -1,5 +1,5 @@
 //! Fixtures written by the archivists' own tools (yt-dlp, gallery-dl,
-//! warcio + wacz, bagit.py, hashdeep), on local files only. The Python tools
+//! Instaloader, warcio + wacz, bagit.py, hashdeep), on local files only. The Python tools
 //! live in the interop venv made by `.ci/install-test-deps`; a missing tool
 //! fails the test that needs it with the command to run, never skips it.
 
@@ -14,7 +14,7 @@ pub fn venv_python() -> PathBuf {
     let py = venv.join("bin/python");
     assert!(
         py.exists(),
-        "{} is missing: the acquisition tests need a Python venv with yt-dlp, gallery-dl, warcio, wacz and bagit; run `bash .ci/install-test-deps`",
+        "{} is missing: the acquisition tests need a Python venv with yt-dlp, gallery-dl, instaloader, warcio, wacz and bagit; run `bash .ci/install-test-deps`",
         py.display()
     );
     py
@@ -52,6 +52,54 @@ pub fn ytdlp(src: &Path, outdir: &Path, id: &str, overrides: &[&str]) -> (PathBu
     (media, info)
 }
 
+/// yt-dlp "downloads" the Matroska file `src` as in [`ytdlp`], with
+/// `--embed-info-json` instead of `--write-info-json`: its FFmpegMetadataPP
+/// has ffmpeg attach the info.json to the file and removes the loose one.
+/// Returns the media file, `clip [ID].mkv`.
+pub fn ytdlp_embedded(src: &Path, outdir: &Path, id: &str, overrides: &[&str]) -> PathBuf {
+    let mut args = vec!["ytdlp-embed", super::s(src), super::s(outdir), id];
+    args.extend_from_slice(overrides);
+    fixture_script(&args);
+    let ext = src.extension().and_then(|e| e.to_str()).unwrap_or("mkv");
+    let media = outdir.join(format!("clip [{id}].{ext}"));
+    assert!(media.is_file(), "yt-dlp wrote no {}", media.display());
+    let info = outdir.join(format!("clip [{id}].info.json"));
+    assert!(!info.exists(), "yt-dlp left {} beside the file: the fixture would test the sidecar", info.display());
+    media
+}
+
+/// The attachments ffmpeg finds in a Matroska file (ffprobe, an independent
+/// reader): (filename, mimetype) per attachment stream.
+pub fn ffprobe_attachments(path: &Path) -> Vec<(String, String)> {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "t", "-show_entries", "stream_tags=filename,mimetype", "-of", "json"])
+        .arg(path)
+        .output()
+        .unwrap_or_else(|e| panic!("ffprobe is not installed ({e}); run `bash .ci/install-test-deps`"));
+    let out = checked("ffprobe", out);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("ffprobe -of json");
+    let tag = |s: &serde_json::Value, k: &str| s["tags"][k].as_str().unwrap_or_default().to_string();
+    v["streams"]
+        .as_array()
+        .map(|a| a.iter().map(|s| (tag(s, "filename"), tag(s, "mimetype"))).collect())
+        .unwrap_or_default()
+}
+
+/// The bytes of attachment stream `index` of a Matroska file, dumped by
+/// ffmpeg (`-dump_attachment`), the reader yt-dlp itself relies on.
+pub fn ffmpeg_dump_attachment(path: &Path, index: usize, out: &Path) -> Vec<u8> {
+    // ffmpeg dumps while opening the input; with no output it then exits 1.
+    let _ = Command::new("ffmpeg")
+        .args(["-v", "error", "-y"])
+        .arg(format!("-dump_attachment:t:{index}"))
+        .arg(out)
+        .arg("-i")
+        .arg(path)
+        .output()
+        .unwrap_or_else(|e| panic!("ffmpeg is not installed ({e}); run `bash .ci/install-test-deps`"));
+    std::fs::read(out).unwrap_or_else(|e| panic!("ffmpeg dumped no attachment {index} of {}: {e}", path.display()))
+}
+
 /// gallery-dl downloads `src` (served on 127.0.0.1) as a tweet with
 /// `--write-metadata`: returns (media, its `.EXT.json`).
 pub fn gallerydl(src: &Path, outdir: &Path) -> (PathBuf, PathBuf) {
@@ -60,6 +108,17 @@ pub fn gallerydl(src: &Path, outdir: &Path) -> (PathBuf, PathBuf) {
     let media = outdir.join(format!("1768000000000000042_1.{ext}"));
     let meta = outdir.join(format!("1768000000000000042_1.{ext}.json"));
     assert!(media.is_file() && meta.is_file(), "gallery-dl wrote no {} / {}", media.display(), meta.display());
+    (media, meta)
+}
+
+/// Instaloader's `download_post` of a video post (served from 127.0.0.1),
+/// metadata compressed as by default: returns (media, its `.json.xz`).
+pub fn instaloader(src: &Path, outdir: &Path) -> (PathBuf, PathBuf) {
+    fixture_script(&["instaloader", super::s(src), super::s(outdir)]);
+    let ext = src.extension().and_then(|e| e.to_str()).unwrap_or("mp4");
+    let media = outdir.join(format!("2026-03-14_13-52-00_UTC.{ext}"));
+    let meta = outdir.join("2026-03-14_13-52-00_UTC.json.xz");
+    assert!(media.is_file() && meta.is_file(), "Instaloader wrote no {} / {}", media.display(), meta.display());
     (media, meta)
 }
 

@@ -9,11 +9,23 @@ gallery-dl, warcio and wacz there). Every tool works on local files only:
       its `.info.json` as it does for a real download (`_version`, `epoch`,
       `_type`, formats ... are yt-dlp's own). KEY=VALUE pairs override fields
       of the info dict (JSON values: `width=640`, `uploader="someone"`).
+  ytdlp-embed SRC.mkv OUTDIR ID [KEY=VALUE ...]
+      the same with `--embed-info-json` instead of `--write-info-json`: yt-dlp's
+      FFmpegMetadataPP has ffmpeg attach the info.json to the Matroska file
+      (`-attach`, mimetype application/json, filename info.json; yt-dlp does
+      this for mkv/mka only) and deletes the temporary .info.json.
   gallerydl SRC OUTDIR
       gallery-dl downloads SRC from a server on 127.0.0.1 through a fixture
       extractor (category `twitter`, subcategory `tweet`, the keys of
       gallery-dl's twitter extractor) with `--write-metadata`: the metadata
       file name, layout and date formatting are gallery-dl's.
+  instaloader SRC.mp4 OUTDIR
+      Instaloader's own `Instaloader.download_post` on a `Post` built from a
+      GraphQL video node (the shape Instagram serves and Instaloader keeps),
+      the video served from 127.0.0.1: it names the files
+      `{date_utc}_UTC.mp4` and, compressed as by default, writes the metadata
+      with `save_structure_to_file` as `{date_utc}_UTC.json.xz` (LZMA, xz
+      container, check NONE). Prints the file names.
   wacz OUT.wacz PAGE_URL MEDIA_URL=FILE[;FLAG...] ...
       warcio writes a WARC holding an HTML page (PAGE_URL) and each media file
       as an HTTP response; `wacz create` packs it with a pages.jsonl. FLAGs
@@ -34,7 +46,7 @@ import sys
 import threading
 
 
-def ytdlp(src, outdir, post_id, overrides):
+def ytdlp(src, outdir, post_id, overrides, write=("--write-info-json",)):
     import yt_dlp
 
     info = {
@@ -69,7 +81,7 @@ def ytdlp(src, outdir, post_id, overrides):
         try:
             yt_dlp.main([
                 "--ignore-config", "--no-cache-dir", "--enable-file-urls", "--quiet",
-                "--load-info-json", ".loaded.json", "--write-info-json",
+                "--load-info-json", ".loaded.json", *write,
                 "-o", "clip [%(id)s].%(ext)s",
             ])
         except SystemExit as e:
@@ -78,6 +90,50 @@ def ytdlp(src, outdir, post_id, overrides):
     finally:
         os.chdir(cwd)
         os.remove(loaded)
+
+
+def serve(root):
+    """An HTTP server for the files under `root` on 127.0.0.1: (server, port)."""
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **k):
+            super().__init__(*a, directory=root, **k)
+
+        def log_message(self, *a):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, server.server_address[1]
+
+
+def instaloader_post(src, outdir):
+    import instaloader
+
+    server, port = serve(os.path.dirname(os.path.abspath(src)))
+    try:
+        L = instaloader.Instaloader(
+            quiet=True, dirname_pattern=outdir, download_pictures=False, download_video_thumbnails=False,
+            download_geotags=False, download_comments=False, save_metadata=True, post_metadata_txt_pattern="")
+        node = {
+            "__typename": "GraphVideo",
+            "id": "3321456789012345678",
+            "shortcode": "C4quayLift1",
+            "is_video": True,
+            "video_url": f"http://127.0.0.1:{port}/{os.path.basename(src)}",
+            "display_url": f"http://127.0.0.1:{port}/{os.path.basename(src)}",
+            "video_duration": 2.0,
+            "dimensions": {"width": 320, "height": 240},
+            "taken_at_timestamp": 1773496320,
+            "owner": {"id": "5550001112", "username": "harbourwatch"},
+            "edge_media_to_caption": {"edges": [{"node": {"text": "Officers lift the barrier #quay"}}]},
+            "edge_media_preview_like": {"count": 12},
+            "edge_media_to_comment": {"count": 0},
+        }
+        post = instaloader.Post(L.context, node)
+        L.download_post(post, target="harbourwatch")
+        print(L.format_filename(post, target="harbourwatch"))
+    finally:
+        server.shutdown()
 
 
 def gallerydl(src, outdir):
@@ -221,6 +277,10 @@ def main(argv):
     cmd = argv[1]
     if cmd == "ytdlp":
         ytdlp(argv[2], argv[3], argv[4], argv[5:])
+    elif cmd == "ytdlp-embed":
+        ytdlp(argv[2], argv[3], argv[4], argv[5:], write=("--embed-info-json",))
+    elif cmd == "instaloader":
+        instaloader_post(argv[2], argv[3])
     elif cmd == "gallerydl":
         gallerydl(argv[2], argv[3])
     elif cmd == "wacz":

@@ -159,3 +159,54 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn an_embedded_info_json_is_read_without_the_name_check() {
+    // Renamed after download: the attachment still describes these bytes.
+    let info = json!({"id": "1", "extractor_key": "TikTok", "_filename": "clip [1].mkv", "_version": {"version": "2026.10.26"}});
+    let f = parse_embedded(&bytes(info.clone())).unwrap();
+    assert_eq!((f.format, f.provenance.platform_id.as_deref()), (SidecarFormat::YtDlp, Some("1")));
+    assert_eq!(f.tool.as_deref(), Some("yt-dlp 2026.10.26"));
+    assert!(parse(SidecarFormat::YtDlp, &bytes(info), "renamed.mkv").is_err(), "beside the file, the name counts");
+    assert!(parse_embedded(b"{\"id\":").unwrap_err().0.contains("not JSON"));
+    assert!(parse_embedded(b"\"x\"").unwrap_err().0.contains("string"));
+    assert!(parse_embedded(&bytes(json!({"title": "no extractor"}))).is_err());
+}
+
+fn xz(data: &[u8], check: xz2::stream::Check) -> Vec<u8> {
+    use std::io::Write;
+    let stream = xz2::stream::Stream::new_easy_encoder(6, check).unwrap();
+    let mut enc = xz2::write::XzEncoder::new_stream(Vec::new(), stream);
+    enc.write_all(data).unwrap();
+    enc.finish().unwrap()
+}
+
+#[test]
+fn instaloader_json_xz_decompresses_within_the_limit() {
+    assert_eq!(
+        SidecarFormat::by_name("2026-03-14_13-52-00_UTC.mp4", "2026-03-14_13-52-00_UTC.json.xz"),
+        Some(SidecarFormat::Instaloader)
+    );
+    assert!(SidecarFormat::candidates("a.jpg").contains(&"a.json.xz".to_string()));
+    let m = bytes(
+        json!({"node": {"shortcode": "C4q", "owner": {"username": "hw", "id": "1"}}, "instaloader": {"version": "4.16", "node_type": "Post"}}),
+    );
+    // Instaloader writes check NONE; xz's default is CRC64: both are read.
+    for check in [xz2::stream::Check::None, xz2::stream::Check::Crc64] {
+        let unpacked = xz_decompress(&xz(&m, check), 1 << 20).unwrap();
+        assert_eq!(unpacked, m);
+        let f = parse(SidecarFormat::Instaloader, &unpacked, "x.mp4").unwrap();
+        assert_eq!(f.provenance.platform_id.as_deref(), Some("C4q"));
+    }
+    // A bomb: 4 MiB of spaces in a few hundred bytes, against a 1 MiB limit.
+    let bomb = xz(&vec![b' '; 4 << 20], xz2::stream::Check::None);
+    assert!(bomb.len() < 4096, "{}", bomb.len());
+    assert_eq!(xz_decompress(&bomb, 1 << 20), Err(XzError::TooLarge));
+    assert_eq!(xz_decompress(&bomb, 4 << 20).map(|v| v.len()), Ok(4 << 20), "exactly the limit is kept");
+    assert!(matches!(xz_decompress(b"{\"node\": {}}", 1 << 20), Err(XzError::Invalid(_))));
+    let packed = xz(&m, xz2::stream::Check::Crc64);
+    assert!(matches!(xz_decompress(&packed[..packed.len() / 2], 1 << 20), Err(XzError::Invalid(_))), "truncated");
+    let mut flipped = packed.clone();
+    flipped[packed.len() / 2] ^= 0x55;
+    assert!(xz_decompress(&flipped, 1 << 20) != Ok(m.clone()), "corruption is caught (CRC64)");
+}
