@@ -8,7 +8,9 @@
 //! call the same library functions as the CLI, so every change is a signed
 //! custody event by the serving actor, with the library's validation.
 
+mod audit_page;
 mod auth;
+mod files;
 mod objects;
 mod pages;
 
@@ -63,15 +65,20 @@ impl From<Error> for WebError {
     }
 }
 
-impl IntoResponse for WebError {
-    fn into_response(self) -> Response {
-        let status = match &self.0 {
+impl WebError {
+    fn status(&self) -> StatusCode {
+        match &self.0 {
             Error::NotFound { .. } => StatusCode::NOT_FOUND,
             Error::InvalidInput { .. } | Error::AmbiguousPrefix { .. } => StatusCode::BAD_REQUEST,
             Error::Conflict(_) => StatusCode::CONFLICT,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        pages::message(status, "Error", &self.0.to_string())
+        }
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        pages::message(self.status(), "Error", &self.0.to_string())
     }
 }
 
@@ -85,6 +92,10 @@ fn router(state: State) -> Router {
         .route("/claims/{id}/status", post(pages::claim_status))
         .route("/worklist", get(pages::worklist))
         .route("/search", get(pages::search))
+        .route("/files", get(files::gallery))
+        .route("/files/{id}", get(files::file_page))
+        .route("/links", post(files::add_link))
+        .route("/audit", get(audit_page::audit_page).post(audit_page::run_audit))
         .route("/objects/{sha}", get(objects::object))
         .route("/static/app.js", get(pages::app_js))
         .route("/static/app.css", get(pages::app_css))
