@@ -455,3 +455,76 @@ fn read_only_refuses_links_and_audits() {
     assert!(srv.stop().success());
     assert_eq!(c.json(&["show", "C1"])["links"], before, "no link was added");
 }
+
+/// A multipart/form-data body with the CSRF token first, then one file.
+fn multipart(csrf: &str, name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let b = "evcatTestBoundary7MA4YWxkTrZu0gW";
+    let mut body = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={b}"), body)
+}
+
+#[test]
+fn the_acquisition_to_do_takes_an_upload_through_the_add_path_and_refuses_a_huge_one() {
+    let c = Cat::new();
+    c.ok(&[
+        "evidence",
+        "add",
+        "--kind",
+        "image",
+        "--title",
+        "Guard at the side door",
+        "--url",
+        "https://example.org/p/123",
+    ]);
+    c.ok(&["actor", "add", "desk"]);
+    let srv = Server::start(&c, &["--actor", "desk", "--max-upload-bytes", "1000000"]);
+    let cookie = srv.login();
+    let todo = srv.get("/acquire", Some(&cookie), "").text();
+    assert!(todo.contains("Guard at the side door") && todo.contains("https://example.org/p/123"), "{todo}");
+    assert!(todo.contains("enctype=\"multipart/form-data\""), "{todo}");
+    let csrf = srv.csrf(&cookie);
+    let send = |ctype: &str, body: &[u8]| {
+        srv.raw(
+            &format!("POST /acquire/1 HTTP/1.1\r\nHost: {}\r\nCookie: {cookie}\r\nContent-Type: {ctype}", srv.host),
+            body,
+        )
+    };
+    // Over the cap: 413 with a message, nothing registered, the evidence still to acquire.
+    let (ctype, body) = multipart(&csrf, "huge.bin", &media::random_bytes(3 << 20, 4));
+    let r = send(&ctype, &body);
+    assert_eq!(r.status, 413, "{}", r.text());
+    assert!(r.text().contains("larger than this server accepts"), "{}", r.text());
+    // Without the token nothing is written.
+    let photo = media::photo_jpeg(640, 480, 8);
+    let (ctype, body) = multipart("wrong", "guard.jpg", &photo);
+    assert_eq!(send(&ctype, &body).status, 403);
+    // Within the cap: registered like `evcat add guard.jpg --evidence E1`.
+    let (ctype, body) = multipart(&csrf, "../../guard.jpg", &photo);
+    let r = send(&ctype, &body);
+    assert_eq!(r.status, 303, "{}", r.text());
+    let loc = r.header("location").expect("location").to_string();
+    assert!(loc.starts_with("/files/"), "{loc}");
+    let page = srv.get(&loc, Some(&cookie), "").text();
+    assert!(page.contains("640x480") && page.contains("image/jpeg"), "{page}");
+    assert!(!srv.get("/acquire", Some(&cookie), "").text().contains("Guard at the side door"), "acquired now");
+    // Everything else keeps the 64 KiB form limit.
+    let big_form = format!("csrf={csrf}&claim=C1&evidence=E1&relation=depicts&note={}", "x".repeat(200_000));
+    assert_eq!(srv.post("/links", &cookie, &big_form, "").status, 413);
+    assert!(srv.stop().success());
+    let shown = c.json(&["show", "E1"]);
+    assert_eq!(shown["evidence"]["status"], "acquired");
+    let files = shown["files"].as_array().expect("files");
+    assert_eq!(files.len(), 1, "only the upload within the cap: {files:?}");
+    assert_eq!(files[0]["sha256"], common::sha256_bytes(&photo));
+    assert_eq!(files[0]["original_name"], "guard.jpg", "the folders of the browser's name are dropped");
+    assert_eq!(files[0]["media_type"], "image/jpeg");
+    let log = c.ok(&["log"]);
+    assert!(log.lines().any(|l| l.contains("acquired") && l.contains("by desk")), "{log}");
+}

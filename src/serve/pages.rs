@@ -31,7 +31,8 @@ pub(crate) fn layout(title: &str, body: Markup) -> Html<String> {
             }
             body {
                 nav { a href="/" { "Articles" } " · " a href="/worklist" { "Work list" } " · "
-                      a href="/files" { "Files" } " · " a href="/audit" { "Audit" } " · "
+                      a href="/files" { "Files" } " · " a href="/acquire" { "To acquire" } " · "
+                      a href="/audit" { "Audit" } " · "
                       form.inline method="get" action="/search" { input type="search" name="q" placeholder="Search"; button { "Search" } } }
                 main { h1 { (title) } (body) }
             }
@@ -51,7 +52,7 @@ pub(crate) fn message_back(status: StatusCode, title: &str, text: &str, back: &s
 
 #[derive(Deserialize)]
 pub(crate) struct Paging {
-    page: Option<u64>,
+    pub(crate) page: Option<u64>,
 }
 
 pub(crate) fn pager(base: &str, page: u64, shown: usize) -> Markup {
