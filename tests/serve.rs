@@ -1,137 +1,13 @@
 //! `evcat serve` over HTTP: the real binary on a free loopback port, driven
-//! with hand-written HTTP/1.1 requests (so every header is the test's choice,
-//! including the ones a browser would refuse to forge).
+//! with hand-written HTTP/1.1 requests (`common::server`), so every header is
+//! the test's choice, including the ones a browser would refuse to forge.
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Stdio};
-use std::time::Duration;
-
+use common::server::Server;
 use common::{media, registered, s, sha256sum, Cat};
 
 const ARTICLE: &str = "The ferry report.\n\nA clip posted on TikTok shows a guard waving people through the side door.\n\nOrganisers said 300 people attended.\n";
-
-/// A running `evcat serve`, stopped with SIGTERM on drop.
-struct Server {
-    child: Child,
-    /// Kept open: the server's later output must not hit a closed pipe.
-    _out: BufReader<std::process::ChildStdout>,
-    host: String,
-    token: String,
-}
-
-struct Resp {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Resp {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-impl Server {
-    fn start(c: &Cat, extra: &[&str]) -> Server {
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("evcat"))
-            .env_remove("EVCAT_CATALOG")
-            .env_remove("EVCAT_ACTOR")
-            .arg("--catalog")
-            .arg(&c.dir)
-            .args(["serve", "--port", "0"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn evcat serve");
-        let mut line = String::new();
-        let mut out = BufReader::new(child.stdout.take().expect("stdout"));
-        out.read_line(&mut line).expect("read the URL line");
-        let url =
-            line.split_whitespace().find(|w| w.starts_with("http://")).unwrap_or_else(|| panic!("no URL in {line:?}"));
-        let rest = url.trim_start_matches("http://");
-        let (host, query) = rest.split_once("/?token=").expect("URL with token");
-        Server { child, _out: out, host: host.to_string(), token: query.trim().to_string() }
-    }
-
-    /// Send raw `head` (request line + headers, no final blank line) and body.
-    fn raw(&self, head: &str, body: &[u8]) -> Resp {
-        let mut st = TcpStream::connect(&self.host).expect("connect");
-        st.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
-        let req = format!("{head}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
-        st.write_all(req.as_bytes()).expect("send head");
-        // A server that refuses early may close before reading all of a big body.
-        let _ = st.write_all(body);
-        let mut buf = Vec::new();
-        let _ = st.read_to_end(&mut buf);
-        let mut hs = [httparse::EMPTY_HEADER; 64];
-        let mut r = httparse::Response::new(&mut hs);
-        let n = match r.parse(&buf).expect("parse response") {
-            httparse::Status::Complete(n) => n,
-            httparse::Status::Partial => panic!("partial response: {}", String::from_utf8_lossy(&buf)),
-        };
-        let headers =
-            r.headers.iter().map(|h| (h.name.to_string(), String::from_utf8_lossy(h.value).into_owned())).collect();
-        Resp { status: r.code.expect("status"), headers, body: buf[n..].to_vec() }
-    }
-
-    fn get(&self, path: &str, cookie: Option<&str>, extra: &str) -> Resp {
-        let c = cookie.map(|c| format!("\r\nCookie: {c}")).unwrap_or_default();
-        self.raw(&format!("GET {path} HTTP/1.1\r\nHost: {}{c}{extra}", self.host), b"")
-    }
-
-    fn post(&self, path: &str, cookie: &str, form: &str, extra: &str) -> Resp {
-        self.raw(
-            &format!(
-                "POST {path} HTTP/1.1\r\nHost: {}\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded{extra}",
-                self.host
-            ),
-            form.as_bytes(),
-        )
-    }
-
-    /// Exchange the one-time token for the session cookie.
-    fn login(&self) -> String {
-        let r = self.get(&format!("/?token={}", self.token), None, "");
-        assert_eq!(r.status, 303, "{}", r.text());
-        let set = r.header("set-cookie").expect("Set-Cookie").to_string();
-        assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
-        set.split(';').next().expect("cookie pair").to_string()
-    }
-
-    fn csrf(&self, cookie: &str) -> String {
-        let page = self.get("/articles/1", Some(cookie), "").text();
-        let at = page.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
-        page[at..at + 64].to_string()
-    }
-
-    /// SIGTERM, and the exit status (a clean stop is 0).
-    fn stop(mut self) -> std::process::ExitStatus {
-        let st =
-            std::process::Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().expect("kill");
-        assert!(st.success());
-        let code = self.child.wait().expect("wait");
-        let mut err = String::new();
-        if let Some(mut e) = self.child.stderr.take() {
-            let _ = e.read_to_string(&mut err);
-        }
-        assert!(!err.contains("panicked"), "{err}");
-        code
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn with_article(c: &Cat, title: &str) {
     let p = c.write("article.txt", ARTICLE.as_bytes());
@@ -330,4 +206,325 @@ fn read_only_refuses_every_write_and_huge_bodies_are_refused() {
     let shown = c.json(&["show", "C1"]);
     let claim = if shown["claim"].is_object() { &shown["claim"] } else { &shown };
     assert_eq!(claim["status"], "detected", "neither the read-only server nor the huge POST changed it");
+}
+
+/// A video (E1/F1, 3 s, 320x240) and a photo (E2/F2, 640x480), each with a
+/// title; returns their (file id, evidence id, sha256).
+fn with_media(c: &Cat, video_title: &str, photo_title: &str) -> [(String, String, String); 2] {
+    let v = media::make_mp4(&c.work("."), "clip.mp4", 3, 320, 240, None);
+    let p = c.write("photo.jpg", &media::photo_jpeg(640, 480, 5));
+    let mut out = Vec::new();
+    for (path, title) in [(v, video_title), (p, photo_title)] {
+        let report = c.json(&["add", s(&path), "--title", title]);
+        let r = registered(&report)[0];
+        out.push((
+            r["file"].as_str().unwrap().to_string(),
+            r["evidence"].as_str().unwrap().to_string(),
+            r["sha256"].as_str().unwrap().to_string(),
+        ));
+    }
+    [out[0].clone(), out[1].clone()]
+}
+
+/// With `Referrer-Policy: no-referrer`, Chromium sends `Origin: null` on a
+/// same-origin form POST and the Origin check refused every browser POST.
+/// `same-origin` keeps the referrer off other sites and the Origin on ours;
+/// `null` itself stays refused (it is also what a sandboxed frame sends).
+#[test]
+fn referrer_policy_keeps_the_origin_of_same_origin_posts() {
+    let c = Cat::new();
+    with_article(&c, "Ferry");
+    let srv = Server::start(&c, &[]);
+    let cookie = srv.login();
+    let page = srv.get("/articles/1", Some(&cookie), "");
+    assert_eq!(page.header("referrer-policy"), Some("same-origin"));
+    let csrf = srv.csrf(&cookie);
+    let null = srv.post("/claims/1/status", &cookie, &format!("csrf={csrf}&status=confirmed"), "\r\nOrigin: null");
+    assert_eq!(null.status, 403, "an opaque origin is not ours");
+    let ours = srv.post(
+        "/claims/1/status",
+        &cookie,
+        &format!("csrf={csrf}&status=confirmed"),
+        &format!("\r\nOrigin: http://{}\r\nReferer: http://{}/articles/1", srv.host, srv.host),
+    );
+    assert_eq!(ours.status, 303, "{}", ours.text());
+}
+
+#[test]
+fn gallery_and_file_page_show_thumbnails_facts_and_custody() {
+    let c = Cat::new();
+    let [(vf, ve, vsha), (pf, pe, psha)] = with_media(&c, "Clip of the side door", "Photo of the guard");
+    let srv = Server::start(&c, &["--read-only"]);
+    let cookie = srv.login();
+    let gallery = srv.get("/files", Some(&cookie), "");
+    assert_eq!(gallery.status, 200);
+    let g = gallery.text();
+    assert!(g.contains("Clip of the side door") && g.contains("Photo of the guard"), "{g}");
+    // Thumbnails and poster frames are derived objects, served by hash with their recorded type.
+    let thumbs: Vec<&str> =
+        g.split("src=\"/objects/").skip(1).map(|rest| rest.split('"').next().unwrap_or_default()).collect();
+    assert_eq!(thumbs.len(), 2, "one preview per file: {g}");
+    for t in &thumbs {
+        assert_ne!(*t, vsha, "the gallery shows previews, not the video itself");
+        let r = srv.get(&format!("/objects/{t}"), Some(&cookie), "");
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("content-type"), Some("image/jpeg"));
+        assert!(r.body.starts_with(&[0xff, 0xd8]), "a JPEG");
+        assert!(r.header("content-disposition").unwrap_or("").contains("F"), "named after its file");
+    }
+    let vnum = vf.trim_start_matches('F');
+    let page = srv.get(&format!("/files/{vnum}"), Some(&cookie), "").text();
+    for want in [
+        format!("src=\"/objects/{vsha}\""),
+        "id=\"player\"".to_string(),
+        "00:03".to_string(),
+        "video codec".to_string(),
+        "Provenance".to_string(),
+        "Content credentials".to_string(),
+        "Fingerprints".to_string(),
+        "pdq".to_string(),
+        format!("Custody of {vf}"),
+        format!("Custody of {ve}"),
+        "registered".to_string(),
+        "id=\"set-in\"".to_string(),
+    ] {
+        assert!(page.contains(&want), "{want} on the video page: {page}");
+    }
+    let pnum = pf.trim_start_matches('F');
+    let page = srv.get(&format!("/files/{pnum}"), Some(&cookie), "").text();
+    assert!(page.contains("id=\"photo\"") && page.contains(&format!("/objects/{psha}")), "{page}");
+    assert!(page.contains("640x480") && page.contains(&pe), "{page}");
+    assert_eq!(srv.get("/files/999", Some(&cookie), "").status, 404);
+    assert_eq!(srv.get("/files/x", Some(&cookie), "").status, 400);
+}
+
+#[test]
+fn similar_files_are_shown_side_by_side_with_lineage() {
+    let c = Cat::new();
+    let a = c.write("orig.jpg", &media::photo_jpeg(800, 600, 11));
+    let b = c.write("repost.jpg", &media::photo_resized(800, 600, 11, 400, 300, 70));
+    c.ok(&["add", s(&a)]);
+    c.ok(&["add", s(&b)]);
+    c.ok(&["derive", "F2", "--from", "F1", "--how", "transcode"]);
+    let srv = Server::start(&c, &["--read-only"]);
+    let cookie = srv.login();
+    let page = srv.get("/files/1", Some(&cookie), "").text();
+    let side = page.split("class=\"side-by-side\"").nth(1).unwrap_or_else(|| panic!("no side-by-side: {page}"));
+    assert!(side.contains("href=\"/files/2\"") && side.contains("PDQ distance"), "{side}");
+    assert_eq!(side.matches("<img").count(), 2, "both previews: {side}");
+    let lineage = page.split("<h2>Lineage</h2>").nth(1).expect("lineage");
+    assert!(lineage.contains("derived from F1 (transcode)"), "{lineage}");
+}
+
+#[test]
+fn links_from_the_file_page_use_the_cli_parsing_and_validation() {
+    let c = Cat::new();
+    with_article(&c, "Ferry");
+    let [(vf, ve, _), (pf, pe, _)] = with_media(&c, "Clip", "Photo");
+    c.ok(&["actor", "add", "desk"]);
+    let srv = Server::start(&c, &["--actor", "desk"]);
+    let cookie = srv.login();
+    let csrf = srv.csrf(&cookie);
+    let vnum = vf.trim_start_matches('F');
+    let pnum = pf.trim_start_matches('F');
+    let post = |form: String| srv.post("/links", &cookie, &format!("csrf={csrf}&{form}"), "");
+    let r = post(format!("claim=C1&evidence={ve}&relation=depicts&at=00%3A01.250-00%3A02.5&file={vnum}"));
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(r.header("location"), Some(format!("/files/{vnum}#link-evidence").as_str()));
+    let r =
+        post(format!("claim=C1&evidence={pe}&relation=supports&region=10%2C20%2C300%2C200&note=officer&file={pnum}"));
+    assert_eq!(r.status, 303, "{}", r.text());
+    // Refusals carry the library's own message, the one `evcat link` prints.
+    for (form, cli, why) in [
+        (
+            format!("claim=C1&evidence={ve}&relation=depicts&at=00%3A02-00%3A01&file={vnum}"),
+            vec!["link", "C1", &ve, "--relation", "depicts", "--at", "00:02-00:01"],
+            "end must be after start",
+        ),
+        (
+            format!("claim=C1&evidence={pe}&relation=depicts&region=600%2C0%2C100%2C100&file={pnum}"),
+            vec!["link", "C1", &pe, "--relation", "depicts", "--region", "600,0,100,100"],
+            "extends beyond the 640x480 picture",
+        ),
+        (
+            format!("claim=C1&evidence={pe}&relation=depicts&at=00%3A00-00%3A01&file={pnum}"),
+            vec!["link", "C1", &pe, "--relation", "depicts", "--at", "00:00-00:01"],
+            "a time range applies to video or audio",
+        ),
+        (
+            format!("claim=C99&evidence={pe}&relation=depicts&file={pnum}"),
+            vec!["link", "C99", &pe, "--relation", "depicts"],
+            "C99",
+        ),
+        (
+            format!("claim=C1&evidence={pe}&relation=shows&file={pnum}"),
+            vec!["link", "C1", &pe, "--relation", "shows"],
+            "expected one of: depicts, supports, contradicts, mentions",
+        ),
+    ] {
+        let r = post(form);
+        assert!(r.status == 400 || r.status == 404, "{why}: {} {}", r.status, r.text());
+        let page = r.text();
+        assert!(page.contains(why), "{why}: {page}");
+        assert!(page.contains(&format!("href=\"/files/{pnum}\"")) || page.contains(&format!("href=\"/files/{vnum}\"")));
+        let out = c.cmd().args(&cli).output().expect("run evcat link");
+        assert_eq!(out.status.code(), Some(2), "{cli:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(why), "the CLI says the same: {cli:?}");
+    }
+    let page = srv.get(&format!("/files/{pnum}"), Some(&cookie), "").text();
+    assert!(page.contains("region <span class=\"region\">10,20,300,200</span>"), "{page}");
+    let article = srv.get("/articles/1", Some(&cookie), "").text();
+    assert!(article.contains(&format!("depicts {ve} at 00:01.250-00:02.500")), "links beside the claim: {article}");
+    assert!(srv.stop().success());
+    // (The article's own detected links are there too; these are the desk's.)
+    let links = c.json(&["show", "C1"])["links"].as_array().cloned().unwrap_or_default();
+    let desk: Vec<&serde_json::Value> = links.iter().filter(|l| l["created_by"] == "desk").collect();
+    assert_eq!(desk.len(), 2, "{links:?}");
+    assert_eq!(desk[0]["evidence_id"], ve.as_str());
+    assert_eq!(desk[0]["range"], serde_json::json!({ "start_ms": 1250, "end_ms": 2500 }));
+    assert_eq!(desk[0]["origin"], "manual");
+    assert_eq!(desk[1]["evidence_id"], pe.as_str());
+    assert_eq!(desk[1]["region"], serde_json::json!({ "x": 10, "y": 20, "w": 300, "h": 200 }));
+    assert_eq!(desk[1]["note"], "officer");
+    let log = c.ok(&["log"]);
+    assert_eq!(log.lines().filter(|l| l.contains("linked") && l.contains("by desk")).count(), 2, "{log}");
+}
+
+#[test]
+fn the_audit_page_runs_the_audit_and_shows_the_head() {
+    let c = Cat::new();
+    with_article(&c, "Ferry");
+    c.ok(&["actor", "add", "desk"]);
+    let srv = Server::start(&c, &["--actor", "desk"]);
+    let cookie = srv.login();
+    let page = srv.get("/audit", Some(&cookie), "").text();
+    assert!(page.contains("No audit recorded yet"), "{page}");
+    let head_before = page.split("<code id=\"head\">").nth(1).and_then(|r| r.split('<').next()).expect("head");
+    let csrf = srv.csrf(&cookie);
+    assert_eq!(srv.post("/audit", &cookie, "", "").status, 403, "the CSRF token is needed");
+    let r = srv.post("/audit", &cookie, &format!("csrf={csrf}"), "");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let report = r.text();
+    assert!(report.contains("Audit clean."), "{report}");
+    let recorded = report.split("Recorded as event #").nth(1).and_then(|r| r.split('.').next()).expect("recorded");
+    let head_after = report.split("<code id=\"head\">").nth(1).and_then(|r| r.split('<').next()).expect("head");
+    assert_eq!(head_before, head_after, "the audit verified the head the page showed");
+    assert!(srv.stop().success());
+    let cli = c.json(&["audit", "--no-record"]);
+    assert_eq!(cli["clean"], true);
+    let seq: u64 = recorded.parse().expect("event number");
+    assert!(head_after.starts_with(&format!("{}:", seq - 1)), "the head audited ({head_after}) is before #{seq}");
+    let log = c.ok(&["log"]);
+    assert!(
+        log.lines().any(|l| l.contains(&format!("#{seq} ")) && l.contains("verified") && l.contains("by desk")),
+        "{log}"
+    );
+}
+
+#[test]
+fn evidence_titles_are_escaped_on_the_evidence_pages() {
+    let c = Cat::new();
+    let evil = "<script>alert(1)</script><img src=x onerror=alert(2)>";
+    with_media(&c, evil, evil);
+    let srv = Server::start(&c, &["--read-only"]);
+    let cookie = srv.login();
+    for path in ["/files", "/files/1", "/files/2"] {
+        let page = srv.get(path, Some(&cookie), "").text();
+        assert!(!page.contains("<script>alert") && !page.contains("<img src=x"), "{path}: {page}");
+        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;"), "{path}");
+    }
+}
+
+#[test]
+fn read_only_refuses_links_and_audits() {
+    let c = Cat::new();
+    with_article(&c, "Ferry");
+    let [(vf, ve, _), _] = with_media(&c, "Clip", "Photo");
+    let before = c.json(&["show", "C1"])["links"].clone();
+    let srv = Server::start(&c, &["--read-only"]);
+    let cookie = srv.login();
+    let csrf = srv.csrf(&cookie);
+    for (path, form) in [
+        ("/links", format!("claim=C1&evidence={ve}&relation=depicts&file={}", vf.trim_start_matches('F'))),
+        ("/audit", String::new()),
+    ] {
+        let r = srv.post(path, &cookie, &format!("csrf={csrf}&{form}"), "");
+        assert_eq!(r.status, 403, "{path}");
+        assert!(r.text().contains("--read-only"), "{}", r.text());
+    }
+    assert!(srv.stop().success());
+    assert_eq!(c.json(&["show", "C1"])["links"], before, "no link was added");
+}
+
+/// A multipart/form-data body with the CSRF token first, then one file.
+fn multipart(csrf: &str, name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let b = "evcatTestBoundary7MA4YWxkTrZu0gW";
+    let mut body = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={b}"), body)
+}
+
+#[test]
+fn the_acquisition_to_do_takes_an_upload_through_the_add_path_and_refuses_a_huge_one() {
+    let c = Cat::new();
+    c.ok(&[
+        "evidence",
+        "add",
+        "--kind",
+        "image",
+        "--title",
+        "Guard at the side door",
+        "--url",
+        "https://example.org/p/123",
+    ]);
+    c.ok(&["actor", "add", "desk"]);
+    let srv = Server::start(&c, &["--actor", "desk", "--max-upload-bytes", "1000000"]);
+    let cookie = srv.login();
+    let todo = srv.get("/acquire", Some(&cookie), "").text();
+    assert!(todo.contains("Guard at the side door") && todo.contains("https://example.org/p/123"), "{todo}");
+    assert!(todo.contains("enctype=\"multipart/form-data\""), "{todo}");
+    let csrf = srv.csrf(&cookie);
+    let send = |ctype: &str, body: &[u8]| {
+        srv.raw(
+            &format!("POST /acquire/1 HTTP/1.1\r\nHost: {}\r\nCookie: {cookie}\r\nContent-Type: {ctype}", srv.host),
+            body,
+        )
+    };
+    // Over the cap: 413 with a message, nothing registered, the evidence still to acquire.
+    let (ctype, body) = multipart(&csrf, "huge.bin", &media::random_bytes(3 << 20, 4));
+    let r = send(&ctype, &body);
+    assert_eq!(r.status, 413, "{}", r.text());
+    assert!(r.text().contains("larger than this server accepts"), "{}", r.text());
+    // Without the token nothing is written.
+    let photo = media::photo_jpeg(640, 480, 8);
+    let (ctype, body) = multipart("wrong", "guard.jpg", &photo);
+    assert_eq!(send(&ctype, &body).status, 403);
+    // Within the cap: registered like `evcat add guard.jpg --evidence E1`.
+    let (ctype, body) = multipart(&csrf, "../../guard.jpg", &photo);
+    let r = send(&ctype, &body);
+    assert_eq!(r.status, 303, "{}", r.text());
+    let loc = r.header("location").expect("location").to_string();
+    assert!(loc.starts_with("/files/"), "{loc}");
+    let page = srv.get(&loc, Some(&cookie), "").text();
+    assert!(page.contains("640x480") && page.contains("image/jpeg"), "{page}");
+    assert!(!srv.get("/acquire", Some(&cookie), "").text().contains("Guard at the side door"), "acquired now");
+    // Everything else keeps the 64 KiB form limit.
+    let big_form = format!("csrf={csrf}&claim=C1&evidence=E1&relation=depicts&note={}", "x".repeat(200_000));
+    assert_eq!(srv.post("/links", &cookie, &big_form, "").status, 413);
+    assert!(srv.stop().success());
+    let shown = c.json(&["show", "E1"]);
+    assert_eq!(shown["evidence"]["status"], "acquired");
+    let files = shown["files"].as_array().expect("files");
+    assert_eq!(files.len(), 1, "only the upload within the cap: {files:?}");
+    assert_eq!(files[0]["sha256"], common::sha256_bytes(&photo));
+    assert_eq!(files[0]["original_name"], "guard.jpg", "the folders of the browser's name are dropped");
+    assert_eq!(files[0]["media_type"], "image/jpeg");
+    let log = c.ok(&["log"]);
+    assert!(log.lines().any(|l| l.contains("acquired") && l.contains("by desk")), "{log}");
 }

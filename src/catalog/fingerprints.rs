@@ -32,6 +32,19 @@ pub struct DerivedObject {
     pub size: u64,
 }
 
+/// A `derived_object` row from `SELECT file_id, kind, sha256, media_type, width, height, size`.
+fn derived_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DerivedObject> {
+    Ok(DerivedObject {
+        file: FileId(r.get(0)?),
+        kind: r.get(1)?,
+        sha256: r.get(2)?,
+        media_type: r.get(3)?,
+        width: r.get(4)?,
+        height: r.get(5)?,
+        size: r.get::<_, i64>(6)?.max(0) as u64,
+    })
+}
+
 /// A file's analysis row.
 #[derive(Debug, Clone, Serialize)]
 pub struct AnalysisRow {
@@ -465,19 +478,20 @@ impl Catalog {
         )
     }
 
+    /// The derived object (thumbnail, poster, contact sheet) stored under
+    /// `sha256`, if one is: `evcat serve` serves these by hash with the media
+    /// type recorded here, as it serves files with theirs.
+    pub fn derived_by_sha(&self, sha256: &crate::hash::Sha256) -> Result<Option<DerivedObject>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT file_id, kind, sha256, media_type, width, height, size FROM derived_object WHERE sha256 = ?1
+             ORDER BY id LIMIT 1",
+        )?;
+        Ok(stmt.query_row([sha256.to_hex()], derived_from_row).optional()?)
+    }
+
     fn derived_query(&self, sql: &str, file: Option<FileId>) -> Result<Vec<DerivedObject>> {
         let mut stmt = self.conn().prepare_cached(sql)?;
-        let map = |r: &rusqlite::Row<'_>| {
-            Ok(DerivedObject {
-                file: FileId(r.get(0)?),
-                kind: r.get(1)?,
-                sha256: r.get(2)?,
-                media_type: r.get(3)?,
-                width: r.get(4)?,
-                height: r.get(5)?,
-                size: r.get::<_, i64>(6)?.max(0) as u64,
-            })
-        };
+        let map = derived_from_row;
         let rows = match file {
             Some(f) => stmt.query_map([f.0], map)?.collect::<rusqlite::Result<Vec<_>>>()?,
             None => stmt.query_map([], map)?.collect::<rusqlite::Result<Vec<_>>>()?,

@@ -21,6 +21,10 @@ pub struct ServeArgs {
     /// Refuse every change (403), for reading and handing over.
     #[arg(long)]
     pub read_only: bool,
+    /// Largest upload accepted on the acquisition page, in bytes (a test knob;
+    /// the default is 4 GiB, bigger files are registered with `evcat add`).
+    #[arg(long, hide = true, env = "EVCAT_SERVE_MAX_UPLOAD", value_name = "BYTES")]
+    pub max_upload_bytes: Option<u64>,
 }
 
 pub fn serve_cmd(ctx: &Ctx, a: ServeArgs) -> Result<u8> {
@@ -33,7 +37,11 @@ pub fn serve_cmd(ctx: &Ctx, a: ServeArgs) -> Result<u8> {
             if a.read_only { "read it" } else { "change it" }
         );
     }
-    let opts = ServeOptions { listen: SocketAddr::new(a.listen, a.port), read_only: a.read_only };
+    let opts = ServeOptions {
+        listen: SocketAddr::new(a.listen, a.port),
+        read_only: a.read_only,
+        max_upload: a.max_upload_bytes.unwrap_or(evcat::serve::MAX_UPLOAD_BYTES),
+    };
     let json = ctx.out.json;
     serve(cat, &opts, |addr, token| {
         let shown = if addr.ip().is_unspecified() {

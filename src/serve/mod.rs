@@ -8,7 +8,10 @@
 //! call the same library functions as the CLI, so every change is a signed
 //! custody event by the serving actor, with the library's validation.
 
+mod acquire_page;
+mod audit_page;
 mod auth;
+mod files;
 mod objects;
 mod pages;
 
@@ -24,15 +27,21 @@ use axum::Router;
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 
-/// Largest request body accepted (forms only in this step: a claim span, a
-/// status). Anything bigger is refused with 413 before a handler runs.
+/// Largest request body accepted by every route but the upload (forms: a
+/// claim span, a status, a link). Anything bigger is refused with 413.
 pub const MAX_BODY_BYTES: usize = 64 << 10;
+
+/// Default cap on one upload (`POST /acquire/N`), the only route allowed more
+/// than [`MAX_BODY_BYTES`]: bigger files are registered with `evcat add`.
+pub const MAX_UPLOAD_BYTES: u64 = 4 << 30;
 
 /// How `evcat serve` was asked to run.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
     pub listen: SocketAddr,
     pub read_only: bool,
+    /// Largest upload accepted, in bytes ([`MAX_UPLOAD_BYTES`] by default).
+    pub max_upload: u64,
 }
 
 /// What every handler shares: the catalog (one connection, so one lock) and
@@ -41,6 +50,7 @@ pub(crate) struct AppState {
     catalog: Mutex<Catalog>,
     auth: auth::Secrets,
     read_only: bool,
+    max_upload: u64,
 }
 
 impl AppState {
@@ -63,15 +73,20 @@ impl From<Error> for WebError {
     }
 }
 
-impl IntoResponse for WebError {
-    fn into_response(self) -> Response {
-        let status = match &self.0 {
+impl WebError {
+    fn status(&self) -> StatusCode {
+        match &self.0 {
             Error::NotFound { .. } => StatusCode::NOT_FOUND,
             Error::InvalidInput { .. } | Error::AmbiguousPrefix { .. } => StatusCode::BAD_REQUEST,
             Error::Conflict(_) => StatusCode::CONFLICT,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        pages::message(status, "Error", &self.0.to_string())
+        }
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        pages::message(self.status(), "Error", &self.0.to_string())
     }
 }
 
@@ -85,6 +100,17 @@ fn router(state: State) -> Router {
         .route("/claims/{id}/status", post(pages::claim_status))
         .route("/worklist", get(pages::worklist))
         .route("/search", get(pages::search))
+        .route("/files", get(files::gallery))
+        .route("/files/{id}", get(files::file_page))
+        .route("/links", post(files::add_link))
+        .route("/audit", get(audit_page::audit_page).post(audit_page::run_audit))
+        .route("/acquire", get(acquire_page::todo))
+        .route(
+            "/acquire/{id}",
+            // The inner limit wins over the router-wide one below, for this route only.
+            post(acquire_page::upload)
+                .layer(DefaultBodyLimit::max(usize::try_from(state.max_upload).unwrap_or(usize::MAX))),
+        )
         .route("/objects/{sha}", get(objects::object))
         .route("/static/app.js", get(pages::app_js))
         .route("/static/app.css", get(pages::app_css))
@@ -109,7 +135,12 @@ pub fn serve(catalog: Catalog, opts: &ServeOptions, ready: impl FnOnce(SocketAdd
             listener.local_addr().map_err(|e| Error::io("reading the address of", opts.listen.to_string(), e))?;
         let auth = auth::Secrets::new(addr)?;
         ready(addr, &auth.one_time_token());
-        let state = Arc::new(AppState { catalog: Mutex::new(catalog), auth, read_only: opts.read_only });
+        let state = Arc::new(AppState {
+            catalog: Mutex::new(catalog),
+            auth,
+            read_only: opts.read_only,
+            max_upload: opts.max_upload,
+        });
         axum::serve(listener, router(state))
             .with_graceful_shutdown(shutdown_signal())
             .await

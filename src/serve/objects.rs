@@ -1,5 +1,6 @@
 //! `/objects/SHA256`: stored bytes, found only by their hash (never by a
-//! path), with the media type recorded at `add`, `Content-Disposition`, and
+//! path): a registered file or an object derived from one (thumbnail,
+//! poster), with the media type recorded at `add` or at analysis, `Content-Disposition`, and
 //! single-range requests (what a `<video>` element asks for when seeking).
 //! Bytes are streamed from the file in small frames, never read whole.
 
@@ -107,11 +108,20 @@ pub(crate) async fn object(
     };
     let (path, media_type, name) = {
         let cat = state.catalog();
-        let file = cat.file_by_sha(&sha)?.ok_or_else(|| Error::not_found(format!("object {sha}")))?;
+        // A registered file, or a thumbnail / poster / contact sheet made from
+        // one; either way the media type is the one recorded with the hash.
+        let (media_type, name) = match cat.file_by_sha(&sha)? {
+            Some(file) => (file.media_type, file.original_name),
+            None => {
+                let d = cat.derived_by_sha(&sha)?.ok_or_else(|| Error::not_found(format!("object {sha}")))?;
+                let name = format!("{}-{}-{}", d.file, d.kind, &d.sha256[..12.min(d.sha256.len())]);
+                (d.media_type, Some(name))
+            }
+        };
         if !cat.store().contains(&sha) {
             return Err(Error::not_found(format!("stored bytes of {sha}")).into());
         }
-        (cat.store().object_path(&sha), file.media_type, file.original_name)
+        (cat.store().object_path(&sha), media_type, name)
     };
     let io = |e| Error::io("reading stored object", path.clone(), e);
     let mut f = std::fs::File::open(&path).map_err(io)?;

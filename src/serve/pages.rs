@@ -1,6 +1,9 @@
 //! Server-rendered pages (`maud`: every interpolation is HTML-escaped at
-//! compile time) and the two form handlers. Readable without JavaScript; the
-//! one script only turns a text selection into byte offsets.
+//! compile time) for articles, claims, the work list and search, and their
+//! two form handlers; the file pages are in `files.rs`, the audit in
+//! `audit_page.rs`. Readable without JavaScript; the script (`static/app.js`)
+//! only fills in form fields: byte offsets from a text selection, a time
+//! range from the player, a region from a drag on a photo.
 
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{header, StatusCode};
@@ -11,11 +14,12 @@ use serde::Deserialize;
 use super::{auth, WebResult};
 use crate::catalog::articles::Article;
 use crate::catalog::claims::{Claim, ClaimFilter, ClaimStatus};
+use crate::catalog::links::Link;
 use crate::ids::{ArticleId, ClaimId};
 
-const PAGE: u64 = 50;
+pub(crate) const PAGE: u64 = 50;
 
-fn layout(title: &str, body: Markup) -> Html<String> {
+pub(crate) fn layout(title: &str, body: Markup) -> Html<String> {
     Html(html! {
         (DOCTYPE)
         html lang="en" {
@@ -27,6 +31,8 @@ fn layout(title: &str, body: Markup) -> Html<String> {
             }
             body {
                 nav { a href="/" { "Articles" } " · " a href="/worklist" { "Work list" } " · "
+                      a href="/files" { "Files" } " · " a href="/acquire" { "To acquire" } " · "
+                      a href="/audit" { "Audit" } " · "
                       form.inline method="get" action="/search" { input type="search" name="q" placeholder="Search"; button { "Search" } } }
                 main { h1 { (title) } (body) }
             }
@@ -39,12 +45,17 @@ pub(crate) fn message(status: StatusCode, title: &str, text: &str) -> Response {
     (status, layout(title, html! { p.message { (text) } })).into_response()
 }
 
-#[derive(Deserialize)]
-pub(crate) struct Paging {
-    page: Option<u64>,
+/// A refusal with the way back to the page the form was on.
+pub(crate) fn message_back(status: StatusCode, title: &str, text: &str, back: &str) -> Response {
+    (status, layout(title, html! { p.message { (text) } p { a href=(back) { "← back" } } })).into_response()
 }
 
-fn pager(base: &str, page: u64, shown: usize) -> Markup {
+#[derive(Deserialize)]
+pub(crate) struct Paging {
+    pub(crate) page: Option<u64>,
+}
+
+pub(crate) fn pager(base: &str, page: u64, shown: usize) -> Markup {
     html! {
         p.pager {
             @if page > 0 { a href={ (base) "?page=" (page - 1) } { "← previous" } " " }
@@ -98,12 +109,20 @@ fn body_markup(a: &Article, claims: &[Claim]) -> Markup {
     }
 }
 
-fn claim_row(c: &Claim, csrf: &str) -> Markup {
+fn claim_row(c: &Claim, links: &[Link], csrf: &str) -> Markup {
     html! {
         li class={ "claim " (c.status) } {
             a href={ "#c" (c.id.0) } { (c.id) } " " span.status { (c.status) } " "
             @if let (Some(s), Some(e)) = (c.start_byte, c.end_byte) { span.bytes { "bytes " (s) ".." (e) } " " }
             q { (c.text) }
+            " " a.link-evidence href={ "/files?claim=" (c.id) } { "Link evidence" }
+            @if !links.is_empty() {
+                ul.evidence { @for l in links { li {
+                    (l.id) " " (l.relation) " " (l.evidence_id)
+                    @if let Some(r) = l.range { " at " (r) }
+                    @if let Some(r) = l.region { " region " (r.x) "," (r.y) "," (r.w) "," (r.h) }
+                } } }
+            }
             @if c.status != ClaimStatus::Confirmed {
                 form.inline method="post" action={ "/claims/" (c.id.0) "/status" } {
                     input type="hidden" name="csrf" value=(csrf);
@@ -127,6 +146,8 @@ pub(crate) async fn article(State(state): State<super::State>, Path(id): Path<i6
         let cat = state.catalog();
         let a = cat.article(ArticleId(id))?;
         let claims = cat.list_claims(&ClaimFilter { article: Some(a.id), status: None, limit: None, offset: None })?;
+        let claims =
+            claims.into_iter().map(|c| Ok((cat.links_of_claim(c.id)?, c))).collect::<crate::Result<Vec<_>>>()?;
         (a, claims)
     };
     let csrf = &state.auth.csrf;
@@ -135,7 +156,7 @@ pub(crate) async fn article(State(state): State<super::State>, Path(id): Path<i6
         &title,
         html! {
             p.meta { @if let Some(p) = &a.publisher { (p) " · " } @if let Some(u) = &a.url { (u) " · " } (a.body.len()) " bytes" }
-            (body_markup(&a, &claims))
+            (body_markup(&a, &claims.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>()))
             form #mark method="post" action={ "/articles/" (a.id.0) "/claims" } {
                 input type="hidden" name="csrf" value=(csrf);
                 "Mark claim: bytes "
@@ -147,7 +168,7 @@ pub(crate) async fn article(State(state): State<super::State>, Path(id): Path<i6
                 span.hint { " (select text in the body to fill these in)" }
             }
             h2 { "Claims" }
-            ul.claims { @for c in &claims { (claim_row(c, csrf)) } }
+            ul.claims { @for (links, c) in &claims { (claim_row(c, links, csrf)) } }
         },
     ))
 }

@@ -4,6 +4,7 @@
 pub mod media;
 pub mod realworld;
 pub mod reposts;
+pub mod server;
 pub mod tools;
 pub mod tsa;
 
