@@ -163,6 +163,8 @@ pub(crate) async fn upload(
         follow_links: false,
         analysis: AnalysisOptions { enabled: true },
         batch_files: None,
+        // An uploaded WACZ is kept whole; `evcat add --extract-media` extracts.
+        extract_media: false,
     };
     let report = state.catalog().add_paths(&[path], &opts, &NoProgress)?;
     // One path in, so one item out: the uploaded file's outcome.
