@@ -36,7 +36,7 @@ pub struct FileHints {
 /// What media analysis did during one `add` (part of the add report).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct MediaSummary {
-    /// Image and video files analysed.
+    /// Image, video and audio files analysed.
     pub analyzed: u64,
     /// Of those, files that got fingerprints.
     pub fingerprinted: u64,
@@ -83,7 +83,7 @@ impl MediaSummary {
         let mut no_ffmpeg = 0;
         for (a, matches) in batch {
             self.analyzed += 1;
-            if !a.frames.is_empty() {
+            if !a.frames.is_empty() || a.audio.is_some() {
                 self.fingerprinted += 1;
             }
             match a.status {
@@ -156,6 +156,7 @@ mod tests {
             how: vec![],
             segments: vec![],
             query_ms: None,
+            audio: None,
         };
         let batch = vec![
             (analysis(2, Status::Ok, None, 3), vec![near]),
