@@ -721,6 +721,34 @@ mod tests {
         );
     }
 
+    /// A match by sound alone reads as one, with whole-second audio times,
+    /// and sorts after every match by picture; a match by both says both.
+    #[test]
+    fn same_audio_verdicts_and_order() {
+        let seg = Segment { start_ms: 0, end_ms: 6809, other_start_ms: 4457, other_end_ms: 11266 };
+        let audio =
+            AudioMatch { bit_error: 2.03, matched_ms: 6809, query_ms: 7012, other_ms: 12004, segments: vec![seg] };
+        let by_sound = Match::same_audio(FileId(2), audio.clone());
+        assert_eq!(
+            (by_sound.looks_like, by_sound.distance, by_sound.segments.clone()),
+            (LooksLike::SameAudio, 2, vec![seg])
+        );
+        assert_eq!(
+            by_sound.describe(FileId(7)),
+            "F7 has the same audio as F2: Chromaprint bit error 2.0 of 32; 00:00-00:07 matches F2 00:04-00:11 (7 of 7 s)"
+        );
+        let q = [frame(0, None, Part::Whole, Transform::Identity, h(7, &[]))];
+        let mut by_picture = file_match(&q, false, 31, FileId(3), &q, false).unwrap();
+        by_picture.distance = 30;
+        by_picture.audio = Some(audio);
+        assert!(by_picture
+            .describe(FileId(7))
+            .ends_with("; same audio: 00:00-00:07 matches F3 00:04-00:11 (7 of 7 s)"));
+        let mut both = vec![by_sound, by_picture];
+        sort_matches(&mut both);
+        assert_eq!(both.iter().map(|m| m.file).collect::<Vec<_>>(), [FileId(3), FileId(2)]);
+    }
+
     #[test]
     fn clusters_are_connected_components_with_their_pairs() {
         // 1 ~ 2 and 2 ~ 4 (not 1 ~ 4): one cluster of three; 3 and 5 alone.
