@@ -274,7 +274,7 @@ fn without_ffmpeg_videos_are_registered_with_one_notice() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{err}\n{stdout}");
     assert_eq!(err.matches("ffmpeg not found on PATH").count(), 1, "said once: {err}");
-    assert!(err.contains("2 video(s)"), "{err}");
+    assert!(err.contains("2 video or audio file(s)"), "{err}");
     assert!(stdout.contains("3 registered"), "{stdout}");
     // JSON: the same notice, once; the photo is still fingerprinted.
     let v2 = media::make_mp4(&c.work("w"), "c.mp4", 4, 320, 240, None);

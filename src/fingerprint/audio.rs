@@ -303,5 +303,14 @@ mod tests {
             Err(AudioError::Failed(why)) => assert!(why.contains("ffmpeg failed"), "{why}"),
             other => panic!("expected a failure, got {other:?} (is ffmpeg on PATH? `bash .ci/install-test-deps`)"),
         }
+        // A real video without a sound track: no audio, which is not an error.
+        let silent = dir.path().join("silent.mp4");
+        let made = std::process::Command::new("ffmpeg")
+            .args(["-y", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=d=2", "-an"])
+            .arg(&silent)
+            .status()
+            .expect("ffmpeg on PATH: run `bash .ci/install-test-deps`");
+        assert!(made.success());
+        assert_eq!(fingerprint_file(&silent), Err(AudioError::NoAudio));
     }
 }

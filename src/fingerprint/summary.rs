@@ -115,7 +115,7 @@ impl MediaSummary {
         }
         if no_ffmpeg > 0 {
             self.notices.push(format!(
-                "ffmpeg not found on PATH: {no_ffmpeg} video(s) recorded without keyframe fingerprints or thumbnails; install ffmpeg, then run `evcat fingerprint --missing`"
+                "ffmpeg not found on PATH: {no_ffmpeg} video or audio file(s) recorded without keyframe or audio fingerprints or thumbnails; install ffmpeg, then run `evcat fingerprint --missing`"
             ));
         }
     }
@@ -172,7 +172,7 @@ mod tests {
         let warned: Vec<(i64, &str)> = s.warnings.iter().map(|w| (w.file.0, w.message.as_str())).collect();
         assert_eq!(warned, [(3, "thumbnail not stored: disk full"), (4, "too big"), (5, "not fingerprinted")]);
         assert_eq!(s.notices.len(), 1);
-        assert!(s.notices[0].starts_with("ffmpeg not found on PATH: 2 video(s)"), "{:?}", s.notices);
+        assert!(s.notices[0].starts_with("ffmpeg not found on PATH: 2 video or audio file(s)"), "{:?}", s.notices);
         assert_eq!(s.near_duplicates.len(), 1);
         assert_eq!(s.near_duplicates[0].message, "F2 looks like a near-duplicate of F1: PDQ distance 4");
 
