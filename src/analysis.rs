@@ -19,9 +19,9 @@ use crate::catalog::fingerprints as fpdb;
 use crate::catalog::links::TimeRange;
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
-use crate::fingerprint::analyze::{analyze_image, analyze_video};
+use crate::fingerprint::analyze::{analyze_audio, analyze_image, analyze_video};
 use crate::fingerprint::matching::usable;
-use crate::fingerprint::model::{is_image, is_video};
+use crate::fingerprint::model::{is_audio, is_image, is_video};
 use crate::fingerprint::summary::FileNote;
 use crate::fingerprint::{
     video, Analysis, Cluster, FingerprintSet, FrameHash, Match, MediaSummary, DEFAULT_MAX_DISTANCE,
@@ -50,16 +50,18 @@ fn file_path(store: &Store, rec: &FileRecord) -> Option<PathBuf> {
     }
 }
 
-/// Analyse every target in parallel (images and videos; ffmpeg is looked
-/// for once, and only when there is a video).
+/// Analyse every target in parallel (images, videos and audio files;
+/// ffmpeg is looked for once, and only when there is a video or audio file).
 fn analyze_all(store: &Store, targets: &[(FileRecord, PathBuf)]) -> Vec<Analysis> {
-    let any_video = targets.iter().any(|(r, _)| is_video(&r.media_type));
-    let ffmpeg = any_video && video::ffmpeg_available();
+    let any_av = targets.iter().any(|(r, _)| is_video(&r.media_type) || is_audio(&r.media_type));
+    let ffmpeg = any_av && video::ffmpeg_available();
     targets
         .par_iter()
         .map(|(rec, path)| {
             if is_video(&rec.media_type) {
                 analyze_video(rec.id, path, ffmpeg, store)
+            } else if is_audio(&rec.media_type) {
+                analyze_audio(rec.id, path, ffmpeg)
             } else {
                 analyze_image(rec.id, path, store)
             }
@@ -80,8 +82,8 @@ impl Catalog {
         }
     }
 
-    /// Fingerprint, thumbnail and hint the given files (images and videos;
-    /// others are ignored), find near-duplicates among everything held, and
+    /// Fingerprint, thumbnail and hint the given files (images, videos and
+    /// audio files; others are ignored), find near-duplicates among everything held, and
     /// record it all in one transaction with one attesting custody event.
     pub fn analyze_files(&mut self, files: &[FileId], max_distance: u32) -> Result<MediaSummary> {
         let mut summary = MediaSummary::default();
@@ -95,13 +97,13 @@ impl Catalog {
         Ok(summary)
     }
 
-    /// The images and videos among `files`, with where to read them; a file
-    /// with no readable location is a warning.
+    /// The images, videos and audio files among `files`, with where to read
+    /// them; a file with no readable location is a warning.
     fn analysis_targets(&self, files: &[FileId], summary: &mut MediaSummary) -> Result<Vec<(FileRecord, PathBuf)>> {
         let mut targets = Vec::new();
         for &f in files {
             let rec = self.file(f)?;
-            if !(is_image(&rec.media_type) || is_video(&rec.media_type)) {
+            if !(is_image(&rec.media_type) || is_video(&rec.media_type) || is_audio(&rec.media_type)) {
                 continue;
             }
             match file_path(self.store(), &rec) {
@@ -158,14 +160,15 @@ impl Catalog {
         Ok(FingerprintSet::build(self.all_fingerprints()?, &self.video_files()?))
     }
 
-    /// Near-duplicates of `file`, closest first.
+    /// Near-duplicates of `file` (by picture, closest first, then by sound).
     pub fn similar(&self, file: FileId, max_distance: u32) -> Result<Vec<Match>> {
         let rec = self.file(file)?;
         let own = self.fingerprints_of(file)?;
-        if own.is_empty() {
+        let audio = fpdb::audio_of(self.conn(), file)?;
+        if own.is_empty() && audio.is_none() {
             let why = match self.analysis_of(file)? {
                 Some(a) => a.note.unwrap_or_else(|| format!("analysis status {}", a.status)),
-                None if is_image(&rec.media_type) || is_video(&rec.media_type) => {
+                None if is_image(&rec.media_type) || is_video(&rec.media_type) || is_audio(&rec.media_type) => {
                     "it has not been analysed; run `evcat fingerprint --missing`".into()
                 }
                 None => format!("{} files are not fingerprinted", rec.media_type),
@@ -174,7 +177,9 @@ impl Catalog {
         }
         let frames: Vec<FrameHash> = own.iter().map(|f| f.frame).collect();
         let video = is_video(&rec.media_type);
-        fpdb::matches(self.conn(), &usable(&frames, video), video, max_distance, |f| f != file)
+        let frames = usable(&frames, video);
+        let query = fpdb::Query { frames: &frames, video, audio: audio.as_ref() };
+        fpdb::matches(self.conn(), &query, max_distance, |f| f != file)
     }
 
     /// The stretch of `evidence`'s file that `file` matches (the longest
@@ -192,7 +197,9 @@ impl Catalog {
             .max_by_key(|g| (g.other_end_ms - g.other_start_ms, std::cmp::Reverse(g.other_start_ms)))
             .map(|g| TimeRange { start_ms: g.other_start_ms, end_ms: g.other_end_ms })
             .ok_or_else(|| {
-                Error::Conflict(format!("{file} matches {evidence}, but not in matched time segments (videos only)"))
+                Error::Conflict(format!(
+                    "{file} matches {evidence}, but not in matched time segments (videos and audio only)"
+                ))
             })
     }
 

@@ -54,6 +54,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0009_custody_tree", include_str!("../../schema/0009_custody_tree.sql")),
     ("0010_fingerprint_parts", include_str!("../../schema/0010_fingerprint_parts.sql")),
     ("0011_acquisition", include_str!("../../schema/0011_acquisition.sql")),
+    ("0012_audio_fingerprint", include_str!("../../schema/0012_audio_fingerprint.sql")),
 ];
 
 pub const DB_FILE: &str = "catalog.sqlite";

@@ -389,6 +389,16 @@ fn media_text(file: FileId, m: &FileMedia) -> String {
             ));
         }
     }
+    if let Some(a) = &m.audio_fingerprint {
+        s.push_str(&format!(
+            "Audio fingerprint: {} {}, {} items over {}, sha256 {}\n",
+            a.method,
+            a.version,
+            a.items,
+            format_clock_ms(a.duration_ms),
+            &a.sha256[..12.min(a.sha256.len())]
+        ));
+    }
     if !m.similar.is_empty() {
         s.push_str(&format!("Similar to ({}, found by media analysis, not confirmed)\n", m.similar.len()));
         for r in &m.similar {
@@ -398,10 +408,12 @@ fn media_text(file: FileId, m: &FileMedia) -> String {
             } else {
                 String::new()
             };
-            s.push_str(&format!(
-                "  {other}  {}, PDQ distance {}{frames} (found {})\n",
-                r.looks_like, r.distance, r.created_at
-            ));
+            let distance = if r.looks_like == "same-audio" {
+                format!("Chromaprint bit error about {} of 32", r.distance)
+            } else {
+                format!("PDQ distance {}{frames}", r.distance)
+            };
+            s.push_str(&format!("  {other}  {}, {distance} (found {})\n", r.looks_like, r.created_at));
         }
     }
     if !m.derived.is_empty() {

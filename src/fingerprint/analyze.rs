@@ -1,6 +1,7 @@
 //! Analysing one file: decode it under limits (images here, video keyframes
-//! through [`super::video`]), hash stills and keyframes with PDQ, stage the
-//! thumbnails in the store, read the transcode hints. Produces an
+//! through [`super::video`], sound through [`super::audio`]), hash stills and
+//! keyframes with PDQ and sound with Chromaprint, stage the thumbnails in
+//! the store, read the transcode hints. Produces an
 //! [`Analysis`]; never fails: problems become its status and note.
 
 use std::io::BufReader;
@@ -9,7 +10,7 @@ use std::path::Path;
 
 use super::model::{Analysis, Derived, DerivedKind, FrameHash, Status};
 use super::parts::{self, Transform};
-use super::{hints, pdq, thumbs, video, MIN_FRAME_QUALITY};
+use super::{audio, hints, pdq, thumbs, video, MIN_FRAME_QUALITY};
 use crate::error::{Error, Result};
 use crate::ids::FileId;
 use crate::media;
@@ -44,6 +45,7 @@ const STILL_TRANSFORMS: [Transform; 7] = [
 const FRAME_TRANSFORMS: [Transform; 1] = [Transform::Mirror];
 
 const NO_FFMPEG: &str = "ffmpeg not found on PATH: no keyframe fingerprints or thumbnails";
+const NO_FFMPEG_AUDIO: &str = "ffmpeg not found on PATH: no audio fingerprint";
 
 /// Run a decoder that might panic on hostile input; a panic becomes its message.
 fn guarded<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
@@ -299,6 +301,17 @@ pub(crate) fn analyze_video(file: FileId, path: &Path, ffmpeg: bool, store: &Sto
         a.fail(Status::Failed, "ffmpeg decoded no frames");
         return a;
     }
+    // A second ffmpeg run, audio only: it demuxes the file again but
+    // decodes only the sound (no video decoder runs), once, at 11 025 Hz mono.
+    match audio::fingerprint_file(path) {
+        Ok(p) => a.audio = Some(p),
+        // Silent clips and screen recordings without sound are normal.
+        Err(audio::AudioError::NoAudio | audio::AudioError::TooShort) => {}
+        Err(audio::AudioError::NoFfmpeg) => a.note = Some(NO_FFMPEG_AUDIO.into()),
+        Err(audio::AudioError::Failed(e)) => {
+            a.note.get_or_insert_with(|| format!("audio not fingerprinted: {e}"));
+        }
+    }
     let mut derived = Vec::new();
     if let Some(j) = poster(&a.frames, &images).and_then(thumbs::thumbnail) {
         derived.push(stage(store, DerivedKind::Poster, j));
@@ -309,6 +322,24 @@ pub(crate) fn analyze_video(file: FileId, path: &Path, ffmpeg: bool, store: &Sto
     }
     for d in derived {
         keep_derived(&mut a, d);
+    }
+    a
+}
+
+/// Analyse an audio file: its Chromaprint fingerprint.
+/// `ffmpeg` says whether ffmpeg was found on PATH (checked once per batch).
+pub(crate) fn analyze_audio(file: FileId, path: &Path, ffmpeg: bool) -> Analysis {
+    let mut a = Analysis::new(file, false);
+    if !ffmpeg {
+        a.fail(Status::NoFfmpeg, NO_FFMPEG_AUDIO);
+        return a;
+    }
+    match audio::fingerprint_file(path) {
+        Ok(p) => a.audio = Some(p),
+        Err(audio::AudioError::NoFfmpeg) => a.fail(Status::NoFfmpeg, NO_FFMPEG_AUDIO),
+        Err(audio::AudioError::NoAudio) => a.fail(Status::Failed, "ffmpeg found no audio stream"),
+        Err(audio::AudioError::TooShort) => a.fail(Status::Failed, "audio too short to fingerprint"),
+        Err(audio::AudioError::Failed(e)) => a.fail(Status::Failed, e),
     }
     a
 }

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
+use super::audio::AudioMatch;
 use super::index::Index;
 use super::model::{FrameHash, StoredFingerprint};
 use super::parts::{Part, Transform};
@@ -31,6 +32,9 @@ pub enum LooksLike {
     StillOf,
     ContainsStill,
     SharesScenes,
+    /// Nothing seen matches, but the sound does (new visuals over the same
+    /// audio, two recordings of one sound).
+    SameAudio,
 }
 
 impl LooksLike {
@@ -44,6 +48,7 @@ impl LooksLike {
             LooksLike::StillOf => "still-of",
             LooksLike::ContainsStill => "contains-still",
             LooksLike::SharesScenes => "shares-scenes",
+            LooksLike::SameAudio => "same-audio",
         }
     }
 
@@ -57,6 +62,7 @@ impl LooksLike {
             LooksLike::StillOf => "looks like a still from",
             LooksLike::ContainsStill => "looks like it contains a frame like",
             LooksLike::SharesScenes => "shares scenes with",
+            LooksLike::SameAudio => "has the same audio as",
         }
     }
 }
@@ -127,9 +133,12 @@ pub struct Segment {
 #[derive(Debug, Clone, Serialize)]
 pub struct Match {
     pub file: FileId,
-    /// Median over matched query frames of the closest distance (stills: the distance).
+    /// PDQ distance (of 256 bits): the median over matched query frames of
+    /// the closest distance (stills: the distance). For `same-audio`: the
+    /// audio's mean bit error (of 32), rounded.
     pub distance: u32,
-    /// Query frames with a match in `file`, of the query's usable frames.
+    /// Query frames with a match in `file`, of the query's usable frames
+    /// (0 of 0 for `same-audio`: no picture matched).
     pub frames_matched: u32,
     pub frames_total: u32,
     /// `file`'s frames with a match in the query, of its usable frames.
@@ -138,11 +147,54 @@ pub struct Match {
     pub looks_like: LooksLike,
     /// What was done to make one from the other, when known.
     pub how: Vec<How>,
-    /// For videos: which stretches of the query match which of `file`.
+    /// For videos: which stretches of the query match which of `file`
+    /// (for `same-audio`: the audio's, as in `audio.segments`).
     pub segments: Vec<Segment>,
-    /// Length of the query in ms (last keyframe + the 1 s sampling step); none for stills.
+    /// Length of the query in ms (last keyframe + the 1 s sampling step;
+    /// `same-audio`: its audio's length); none for stills.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub query_ms: Option<u64>,
+    /// The sound matches too (or only the sound, for `same-audio`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audio: Option<AudioMatch>,
+}
+
+/// A decoded audio length to the nearest second (an AAC track of a 12 s clip
+/// lasts 12.004 s: "of 12 s", not "of 13 s").
+fn nearest_second(ms: u64) -> u64 {
+    (ms + 500) / 1000 * 1000
+}
+
+fn audio_clock(ms: u64) -> String {
+    format_clock_ms(nearest_second(ms))
+}
+
+/// "00:00-00:06 matches F7 00:05-00:11 (6 of 6 s), ..." for `segments` of a
+/// query `total_ms` long.
+/// `clock` formats a time (audio times are rounded to whole seconds: an
+/// item is 124 ms, so milliseconds would be false precision).
+fn describe_segments(
+    s: &mut String,
+    file: FileId,
+    segments: &[Segment],
+    total_ms: Option<u64>,
+    clock: fn(u64) -> String,
+) {
+    for (i, g) in segments.iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        s.push_str(&format!(
+            "{}-{} matches {} {}-{} ({} of {} s)",
+            clock(g.start_ms),
+            clock(g.end_ms),
+            file,
+            clock(g.other_start_ms),
+            clock(g.other_end_ms),
+            (g.end_ms - g.start_ms).div_ceil(1000),
+            total_ms.unwrap_or(g.end_ms).max(g.end_ms).div_ceil(1000),
+        ));
+    }
 }
 
 impl Match {
@@ -150,6 +202,14 @@ impl Match {
     /// keyframes match; 00:00-00:06 matches F7 00:05-00:11 (6 of 6 s)".
     pub fn describe(&self, query: FileId) -> String {
         let mut s = format!("{query} {} {}", self.looks_like.phrase(), self.file);
+        if let (LooksLike::SameAudio, Some(a)) = (self.looks_like, &self.audio) {
+            s.push_str(&format!(": Chromaprint bit error {:.1} of 32", a.bit_error));
+            if !a.segments.is_empty() {
+                s.push_str("; ");
+                describe_segments(&mut s, self.file, &a.segments, Some(nearest_second(a.query_ms)), audio_clock);
+            }
+            return s;
+        }
         if !self.how.is_empty() {
             let words: Vec<&str> = self.how.iter().map(|h| h.as_str()).collect();
             s.push_str(&format!(" ({})", words.join(", ")));
@@ -158,20 +218,35 @@ impl Match {
         if self.looks_like != LooksLike::SamePicture && self.looks_like != LooksLike::NearDuplicate {
             s.push_str(&format!(", {} of {} keyframes match", self.frames_matched, self.frames_total));
         }
-        for (i, g) in self.segments.iter().enumerate() {
-            s.push_str(if i == 0 { "; " } else { ", " });
-            s.push_str(&format!(
-                "{}-{} matches {} {}-{} ({} of {} s)",
-                format_clock_ms(g.start_ms),
-                format_clock_ms(g.end_ms),
-                self.file,
-                format_clock_ms(g.other_start_ms),
-                format_clock_ms(g.other_end_ms),
-                (g.end_ms - g.start_ms).div_ceil(1000),
-                self.query_ms.unwrap_or(g.end_ms).div_ceil(1000),
-            ));
+        if !self.segments.is_empty() {
+            s.push_str("; ");
+            describe_segments(&mut s, self.file, &self.segments, self.query_ms, format_clock_ms);
+        }
+        if let Some(a) = &self.audio {
+            s.push_str("; same audio");
+            if !a.segments.is_empty() {
+                s.push_str(": ");
+                describe_segments(&mut s, self.file, &a.segments, Some(nearest_second(a.query_ms)), audio_clock);
+            }
         }
         s
+    }
+
+    /// A match by sound alone.
+    pub fn same_audio(file: FileId, audio: AudioMatch) -> Match {
+        Match {
+            file,
+            distance: audio.bit_error.round() as u32,
+            frames_matched: 0,
+            frames_total: 0,
+            other_frames_matched: 0,
+            other_frames_total: 0,
+            looks_like: LooksLike::SameAudio,
+            how: Vec::new(),
+            segments: audio.segments.clone(),
+            query_ms: Some(audio.query_ms),
+            audio: Some(audio),
+        }
     }
 }
 
@@ -467,6 +542,7 @@ fn decide(
         how,
         segments: if q_video && o_video { segments } else { Vec::new() },
         query_ms: None,
+        audio: None,
     })
 }
 
@@ -503,11 +579,21 @@ fn segments(per_frame: &BTreeMap<u32, (Best, u64)>) -> Vec<Segment> {
     out.into_iter().map(|(s, _)| s).collect()
 }
 
-/// Closest first, then the larger share of matched frames, then file id.
+/// Matches by picture first (their distances are PDQ's), then by sound
+/// alone; each closest first, then the larger share of matched frames (or
+/// of matched sound), then file id.
 pub(crate) fn sort_matches(out: &mut [Match]) {
     out.sort_by(|a, b| {
-        let share = |m: &Match| m.frames_matched as f64 / f64::from(m.frames_total.max(1));
-        a.distance.cmp(&b.distance).then(share(b).total_cmp(&share(a))).then(a.file.cmp(&b.file))
+        let share = |m: &Match| match (&m.audio, m.looks_like) {
+            (Some(x), LooksLike::SameAudio) => x.matched_ms as f64 / (x.query_ms.max(1) as f64),
+            _ => m.frames_matched as f64 / f64::from(m.frames_total.max(1)),
+        };
+        let by_sound = |m: &Match| m.looks_like == LooksLike::SameAudio;
+        by_sound(a)
+            .cmp(&by_sound(b))
+            .then(a.distance.cmp(&b.distance))
+            .then(share(b).total_cmp(&share(a)))
+            .then(a.file.cmp(&b.file))
     });
 }
 
@@ -651,6 +737,34 @@ mod tests {
             "{}",
             m.describe(FileId(1))
         );
+    }
+
+    /// A match by sound alone reads as one, with whole-second audio times,
+    /// and sorts after every match by picture; a match by both says both.
+    #[test]
+    fn same_audio_verdicts_and_order() {
+        let seg = Segment { start_ms: 0, end_ms: 6809, other_start_ms: 4457, other_end_ms: 11266 };
+        let audio =
+            AudioMatch { bit_error: 2.03, matched_ms: 6809, query_ms: 7012, other_ms: 12004, segments: vec![seg] };
+        let by_sound = Match::same_audio(FileId(2), audio.clone());
+        assert_eq!(
+            (by_sound.looks_like, by_sound.distance, by_sound.segments.clone()),
+            (LooksLike::SameAudio, 2, vec![seg])
+        );
+        assert_eq!(
+            by_sound.describe(FileId(7)),
+            "F7 has the same audio as F2: Chromaprint bit error 2.0 of 32; 00:00-00:07 matches F2 00:04-00:11 (7 of 7 s)"
+        );
+        let q = [frame(0, None, Part::Whole, Transform::Identity, h(7, &[]))];
+        let mut by_picture = file_match(&q, false, 31, FileId(3), &q, false).unwrap();
+        by_picture.distance = 30;
+        by_picture.audio = Some(audio);
+        assert!(by_picture
+            .describe(FileId(7))
+            .ends_with("; same audio: 00:00-00:07 matches F3 00:04-00:11 (7 of 7 s)"));
+        let mut both = vec![by_sound, by_picture];
+        sort_matches(&mut both);
+        assert_eq!(both.iter().map(|m| m.file).collect::<Vec<_>>(), [FileId(3), FileId(2)]);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Media intelligence: perceptual fingerprints (PDQ) of images and video
-//! keyframes, near-duplicate matching, thumbnails and platform transcode
+//! keyframes, audio fingerprints (Chromaprint) of videos and audio files, near-duplicate matching, thumbnails and platform transcode
 //! hints. Pure: nothing here touches the database. `catalog/fingerprints.rs`
 //! stores what this module computes, and `crate::analysis` holds the
 //! `Catalog` methods that run it over held files.
@@ -12,10 +12,12 @@
 //! - [`pdq`]: the PDQ hash, from the published specification.
 //! - [`index`]: multi-index hashing over 256-bit hashes (exact radius search).
 //! - [`video`]: keyframes through the `ffmpeg` on PATH (bounded frames and time).
+//! - [`audio`]: Chromaprint audio fingerprints (ffmpeg-decoded PCM) and their match rule.
 //! - [`thumbs`]: thumbnail, poster and contact-sheet JPEGs (derived objects).
 //! - [`hints`]: metadata signs of a platform re-encode.
 
 pub mod analyze;
+pub mod audio;
 pub mod hints;
 pub mod index;
 pub mod matching;

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::audio::AudioPrint;
 use super::hints::Hint;
 use super::parts::{Part, Transform};
 use super::pdq;
@@ -119,6 +120,8 @@ pub struct Analysis {
     pub note: Option<String>,
     pub is_video: bool,
     pub frames: Vec<FrameHash>,
+    /// The Chromaprint fingerprint of the first audio stream (videos and audio files).
+    pub audio: Option<AudioPrint>,
     pub derived: Vec<Derived>,
     pub hints: Vec<Hint>,
 }
@@ -134,6 +137,7 @@ impl Analysis {
             note: None,
             is_video,
             frames: Vec::new(),
+            audio: None,
             derived: Vec::new(),
             hints: Vec::new(),
         }
@@ -146,11 +150,15 @@ impl Analysis {
     }
 }
 
-/// Media types media analysis handles.
+/// Media types media analysis handles (images, videos, audio files).
 pub(crate) fn is_image(media_type: &str) -> bool {
     media_type.starts_with("image/")
 }
 
 pub(crate) fn is_video(media_type: &str) -> bool {
     media_type.starts_with("video/")
+}
+
+pub(crate) fn is_audio(media_type: &str) -> bool {
+    media_type.starts_with("audio/")
 }

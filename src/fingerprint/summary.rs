@@ -36,7 +36,7 @@ pub struct FileHints {
 /// What media analysis did during one `add` (part of the add report).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct MediaSummary {
-    /// Image and video files analysed.
+    /// Image, video and audio files analysed.
     pub analyzed: u64,
     /// Of those, files that got fingerprints.
     pub fingerprinted: u64,
@@ -83,7 +83,7 @@ impl MediaSummary {
         let mut no_ffmpeg = 0;
         for (a, matches) in batch {
             self.analyzed += 1;
-            if !a.frames.is_empty() {
+            if !a.frames.is_empty() || a.audio.is_some() {
                 self.fingerprinted += 1;
             }
             match a.status {
@@ -115,7 +115,7 @@ impl MediaSummary {
         }
         if no_ffmpeg > 0 {
             self.notices.push(format!(
-                "ffmpeg not found on PATH: {no_ffmpeg} video(s) recorded without keyframe fingerprints or thumbnails; install ffmpeg, then run `evcat fingerprint --missing`"
+                "ffmpeg not found on PATH: {no_ffmpeg} video or audio file(s) recorded without keyframe or audio fingerprints or thumbnails; install ffmpeg, then run `evcat fingerprint --missing`"
             ));
         }
     }
@@ -156,6 +156,7 @@ mod tests {
             how: vec![],
             segments: vec![],
             query_ms: None,
+            audio: None,
         };
         let batch = vec![
             (analysis(2, Status::Ok, None, 3), vec![near]),
@@ -171,7 +172,7 @@ mod tests {
         let warned: Vec<(i64, &str)> = s.warnings.iter().map(|w| (w.file.0, w.message.as_str())).collect();
         assert_eq!(warned, [(3, "thumbnail not stored: disk full"), (4, "too big"), (5, "not fingerprinted")]);
         assert_eq!(s.notices.len(), 1);
-        assert!(s.notices[0].starts_with("ffmpeg not found on PATH: 2 video(s)"), "{:?}", s.notices);
+        assert!(s.notices[0].starts_with("ffmpeg not found on PATH: 2 video or audio file(s)"), "{:?}", s.notices);
         assert_eq!(s.near_duplicates.len(), 1);
         assert_eq!(s.near_duplicates[0].message, "F2 looks like a near-duplicate of F1: PDQ distance 4");
 

@@ -126,7 +126,7 @@ fn spawn_ffmpeg(path: &Path) -> Result<Child, VideoError> {
 
 /// Up to `cap` bytes of a pipe; the rest is drained so the writer never
 /// blocks on a full pipe.
-fn read_capped(mut pipe: impl Read, cap: u64) -> Vec<u8> {
+pub(super) fn read_capped(mut pipe: impl Read, cap: u64) -> Vec<u8> {
     let mut buf = Vec::new();
     let _ = (&mut pipe).take(cap).read_to_end(&mut buf);
     let _ = std::io::copy(&mut pipe, &mut std::io::sink());
@@ -135,7 +135,7 @@ fn read_capped(mut pipe: impl Read, cap: u64) -> Vec<u8> {
 
 /// Wait for ffmpeg at most [`TIME_LIMIT`]: its exit status, or none and why
 /// when it was killed at the limit (the frames so far are kept).
-fn wait_bounded(child: &mut Child) -> Result<(Option<ExitStatus>, Option<String>), VideoError> {
+pub(super) fn wait_bounded(child: &mut Child) -> Result<(Option<ExitStatus>, Option<String>), VideoError> {
     let started = Instant::now();
     loop {
         match child.try_wait() {

@@ -338,3 +338,100 @@ fn ffmpeg(args: &[&str], out: &Path) {
     };
     assert!(o.status.success(), "ffmpeg {args:?} failed: {}", String::from_utf8_lossy(&o.stderr));
 }
+
+/// ffmpeg's `aevalsrc` expression for a tune that never repeats: a note
+/// every 250 ms whose pitch (two octaves) comes from a hash of the note's
+/// index and `seed`, over a bass line changing every 500 ms.
+fn tune_expr(seed: u64) -> String {
+    let note = |rate: u32, salt: f64, span: u32| {
+        let phase = salt + seed as f64 * 0.6173;
+        format!("mod(floor(abs(sin(floor(t*{rate})*12.9898+{phase:.4})*43758.5453))\\,{span})/12")
+    };
+    format!("0.35*sin(2*PI*t*220*pow(2\\,{}))+0.25*sin(2*PI*t*110*pow(2\\,{}))", note(4, 7.0, 24), note(2, 3.0, 12))
+}
+
+/// A `secs` long 44.1 kHz stereo WAV of the tune of `seed` over a quiet
+/// pink-noise bed (a room): the sound a clip carries. Distinct per seed.
+pub fn tune_wav(dir: &Path, name: &str, seed: u64, secs: u32) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
+    let path = dir.join(name);
+    let tune = format!("aevalsrc=exprs='{}':s=44100:d={secs}", tune_expr(seed));
+    let noise = format!("anoisesrc=d={secs}:c=pink:a=0.02:seed={seed}:r=44100");
+    let mix = "[0][1]amix=inputs=2:normalize=0,pan=stereo|c0=c0|c1=c0";
+    ffmpeg(
+        &["-f", "lavfi", "-i", &tune, "-f", "lavfi", "-i", &noise, "-filter_complex", mix, "-c:a", "pcm_s16le"],
+        &path,
+    );
+    path
+}
+
+/// `audio` recorded again: cut to `from`..`from + secs`, under pink noise
+/// of its own (`seed`) at `noise` amplitude, encoded by `codec` (an audio
+/// file: `libmp3lame`, `aac`): what a second phone recording of the same
+/// sound gives.
+pub fn rerecord(audio: &Path, out: &Path, (from, secs): (f64, f64), noise: f64, seed: u64, codec: &str) -> PathBuf {
+    let noise = format!("anoisesrc=d={secs}:c=pink:a={noise}:seed={seed}:r=44100");
+    let (from, secs) = (from.to_string(), secs.to_string());
+    let input = audio.to_str().expect("utf-8 path");
+    ffmpeg(
+        &["-ss", &from, "-t", &secs, "-i", input, "-f", "lavfi", "-i", &noise]
+            .into_iter()
+            .chain(["-filter_complex", "[0][1]amix=inputs=2:normalize=0", "-ac", "1", "-c:a", codec, "-b:a", "96k"])
+            .collect::<Vec<_>>(),
+        out,
+    );
+    out.to_path_buf()
+}
+
+/// `video`'s pictures with `audio`'s sound (AAC), as long as the shorter:
+/// a re-upload with new visuals over the same sound, or a clip given its tune.
+pub fn with_sound(video: &Path, audio: &Path, out: &Path) -> PathBuf {
+    let (v, a) = (video.to_str().expect("utf-8 path"), audio.to_str().expect("utf-8 path"));
+    ffmpeg(
+        &[
+            "-i",
+            v,
+            "-i",
+            a,
+            "-map",
+            "0:v:0",
+            "-map",
+            "1:a:0",
+            "-c:v",
+            "copy",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "96k",
+            "-shortest",
+        ],
+        out,
+    );
+    out.to_path_buf()
+}
+
+/// A `secs` long H.264 clip of the ffmpeg test pattern `source` (`testsrc`,
+/// `testsrc2`, `mandelbrot`, ...) with `audio`'s sound.
+pub fn pattern_with_sound(source: &str, audio: &Path, out: &Path, secs: u32) -> PathBuf {
+    let src = format!("{source}=size=640x360:rate=25");
+    let (a, secs) = (audio.to_str().expect("utf-8 path"), secs.to_string());
+    ffmpeg(
+        &["-f", "lavfi", "-i", &src, "-i", a, "-t", &secs, "-map", "0:v", "-map", "1:a"]
+            .into_iter()
+            .chain(["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k"])
+            .collect::<Vec<_>>(),
+        out,
+    );
+    out.to_path_buf()
+}
+
+/// An excerpt of `video` from `from` s, `secs` long, re-encoded.
+pub fn excerpt(video: &Path, out: &Path, from: f64, secs: f64) -> PathBuf {
+    let (from, secs) = (from.to_string(), secs.to_string());
+    let v = video.to_str().expect("utf-8 path");
+    ffmpeg(
+        &["-ss", &from, "-t", &secs, "-i", v, "-c:v", "libx264", "-preset", "veryfast", "-c:a", "aac", "-b:a", "96k"],
+        out,
+    );
+    out.to_path_buf()
+}

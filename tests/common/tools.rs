@@ -164,3 +164,21 @@ pub fn hashdeep(cwd: &Path, args: &[&str]) -> Output {
         .output()
         .unwrap_or_else(|e| panic!("hashdeep is not installed ({e}); run `bash .ci/install-test-deps`"))
 }
+
+/// `fpcalc -raw -json FILE` (Debian's libchromaprint-tools, the reference
+/// Chromaprint): the raw fingerprint, as unsigned 32-bit words.
+pub fn fpcalc_raw(file: &Path) -> Vec<u32> {
+    let out = Command::new("fpcalc")
+        .args(["-raw", "-json", "-ignore-errors"])
+        .arg(file)
+        .output()
+        .unwrap_or_else(|e| panic!("fpcalc is not installed ({e}); run `bash .ci/install-test-deps`"));
+    let out = checked(&format!("fpcalc -raw -json -ignore-errors {}", file.display()), out);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("fpcalc prints JSON");
+    v["fingerprint"]
+        .as_array()
+        .expect("a fingerprint array")
+        .iter()
+        .map(|w| w.as_i64().expect("an integer word") as u32)
+        .collect()
+}
