@@ -191,7 +191,8 @@ pub fn read(path: &Path, label: &Path, extract: Option<&Store>) -> Result<Captur
         ..Capture::default()
     };
     cap.package.resources = resources.len();
-    check_digest(&mut zip, &package_bytes, label, &mut cap)?;
+    let package_sha256 = cap.datapackage_sha256.clone();
+    check_digest(&mut zip, &package_sha256, label, &mut cap)?;
 
     let listed: Vec<(String, Option<String>, Option<u64>)> = resources
         .iter()
@@ -240,7 +241,7 @@ pub fn read(path: &Path, label: &Path, extract: Option<&Store>) -> Result<Captur
             ));
             continue;
         }
-        let mut tee = Tee::new(&mut entry);
+        let mut tee = Tee::<_, sha2::Sha256>::new(&mut entry);
         if is_warc {
             scan_warc(&mut tee, rpath, extract, label, &mut cap, packed)?;
         } else if is_pages {
@@ -252,6 +253,7 @@ pub fn read(path: &Path, label: &Path, extract: Option<&Store>) -> Result<Captur
             continue;
         }
         let (sha, size) = tee.finish();
+        let sha = hex::encode(sha);
         let expected = hash.as_deref().unwrap_or_default();
         match expected.split_once(':') {
             Some(("sha256", hex)) if hex.eq_ignore_ascii_case(&sha) => {
@@ -304,7 +306,7 @@ fn member_capped<R: Read + io::Seek>(
 
 fn check_digest<R: Read + io::Seek>(
     zip: &mut zip::ZipArchive<R>,
-    package_bytes: &[u8],
+    ours: &str,
     label: &Path,
     cap: &mut Capture,
 ) -> Result<()> {
@@ -321,11 +323,10 @@ fn check_digest<R: Read + io::Seek>(
         }
     };
     cap.package.signed = v.get("signedData").is_some_and(|s| !s.is_null());
-    let ours = hex::encode(sha2::Sha256::digest(package_bytes));
     let theirs = v.get("hash").and_then(Value::as_str).unwrap_or_default();
     let path_ok = v.get("path").and_then(Value::as_str).is_none_or(|p| p == "datapackage.json");
     match theirs.split_once(':') {
-        Some(("sha256", hex)) if hex.eq_ignore_ascii_case(&ours) && path_ok => cap.package.digest = "verified",
+        Some(("sha256", hex)) if hex.eq_ignore_ascii_case(ours) && path_ok => cap.package.digest = "verified",
         _ => {
             cap.package.digest = "mismatch";
             cap.package.problems.push(format!(
@@ -598,7 +599,7 @@ fn archived_media(
     // Raw payload (as stored, for the WARC's payload digest) and the
     // decoded one (what the server meant, the extracted file).
     let raw = io::Cursor::new(prefix).chain(body);
-    let mut raw_sha1 = Sha1Tee { inner: raw, sha1: sha1::Sha1::new() };
+    let mut raw_sha1 = Tee::<_, sha1::Sha1>::new(raw);
     let extracting = extract.filter(|_| !item.partial);
     let (hashed, decoded_sha1) = if chunked {
         stage_or_hash(Dechunk::new(BufReader::new(&mut raw_sha1)), extracting, label)
@@ -621,7 +622,7 @@ fn archived_media(
             return Ok(Outcome::Unreadable(e.to_string()));
         }
     }
-    let raw_sha1 = raw_sha1.sha1.finalize();
+    let (raw_sha1, _) = raw_sha1.finish();
     item.sha256 = sha.to_hex();
     item.size = size;
     item.payload_digest_check = digest_check(item.payload_digest.as_deref(), &[&raw_sha1[..], &decoded_sha1[..]], &sha);
@@ -669,14 +670,14 @@ type Hashed = Result<(Sha256, u64, Option<Staged>)>;
 /// Hashed (SHA-256, SHA-1) or, with a store, staged: the payload's bytes once.
 /// A read error leaves nothing staged.
 fn stage_or_hash<R: Read>(r: R, store: Option<&Store>, label: &Path) -> (Hashed, sha1::digest::Output<sha1::Sha1>) {
-    let mut tee = Sha1Tee { inner: r, sha1: sha1::Sha1::new() };
+    let mut tee = Tee::<_, sha1::Sha1>::new(r);
     let res = match store {
         Some(s) => s.stage_stream_unsynced(&mut tee, label).map(|st| (st.sha256, st.size, Some(st))),
         None => {
             crate::hash::hash_reader(&mut tee).map(|(sha, n)| (sha, n, None)).map_err(|e| Error::io("read", label, e))
         }
     };
-    (res, tee.sha1.finalize())
+    (res, tee.finish().0)
 }
 
 struct HttpHead {
@@ -721,41 +722,29 @@ fn http_head(r: &mut impl Read, buf: &mut Vec<u8>) -> Option<HttpHead> {
     }
 }
 
-/// Hashes what passes through with SHA-256 (member bytes, for datapackage.json).
-struct Tee<R> {
+/// Hashes what passes through with `D` and counts it: SHA-256 of ZIP
+/// members (checked against datapackage.json), SHA-1 of WARC payloads
+/// (checked against WARC-Payload-Digest).
+struct Tee<R, D> {
     inner: R,
-    hasher: sha2::Sha256,
+    hasher: D,
     size: u64,
 }
 
-impl<R: Read> Tee<R> {
+impl<R: Read, D: sha2::Digest> Tee<R, D> {
     fn new(inner: R) -> Self {
-        Tee { inner, hasher: sha2::Sha256::new(), size: 0 }
+        Tee { inner, hasher: D::new(), size: 0 }
     }
-    fn finish(self) -> (String, u64) {
-        (hex::encode(self.hasher.finalize()), self.size)
+    fn finish(self) -> (sha2::digest::Output<D>, u64) {
+        (self.hasher.finalize(), self.size)
     }
 }
 
-impl<R: Read> Read for Tee<R> {
+impl<R: Read, D: sha2::Digest> Read for Tee<R, D> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.hasher.update(&buf[..n]);
         self.size += n as u64;
-        Ok(n)
-    }
-}
-
-/// Hashes what passes through with SHA-1 (WARC payload digests).
-struct Sha1Tee<R> {
-    inner: R,
-    sha1: sha1::Sha1,
-}
-
-impl<R: Read> Read for Sha1Tee<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.sha1.update(&buf[..n]);
         Ok(n)
     }
 }
